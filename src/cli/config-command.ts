@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { loadConfig, readConfigFile } from '../config/load-config.ts';
+import { SECRET_KEYS } from '../config/schema.ts';
+import type { Config } from '../config/schema.ts';
+import { ConfigError } from '../util/errors.ts';
+import type { CliContext } from './main.ts';
+import { print, printError } from './output.ts';
+
+/** Loads the configuration the way every command does: optional YAML file, then environment. */
+export async function loadCliConfig(
+  file: string | undefined,
+  overrides: Record<string, unknown> = {},
+): Promise<Config> {
+  const content = file === undefined ? undefined : await readConfigFile(file);
+  return loadConfig({ env: process.env, file: content, fileName: file, overrides });
+}
+
+function redacted(config: Config): unknown {
+  const copy = structuredClone(config) as Record<string, Record<string, unknown>>;
+  for (const key of SECRET_KEYS) {
+    const [section = '', name = ''] = key.split('.');
+    const node = copy[section];
+    if (node !== undefined && node[name] !== undefined) node[name] = '(set)';
+  }
+  return copy;
+}
+
+export function registerConfigCommand(program: Command, ctx: CliContext): void {
+  const config = program.command('config').description('Inspect and check configuration');
+  config
+    .command('validate')
+    .description('Check a config file plus the environment; one line per problem, exit 2 when any')
+    .option('-c, --config <file>', 'YAML config file')
+    .option('--print', 'print the effective configuration (secrets shown as "(set)")')
+    .action(async (opts: { config?: string; print?: boolean }) => {
+      try {
+        const loaded = await loadCliConfig(opts.config);
+        print(`configuration OK${opts.config === undefined ? ' (environment only)' : ` (${opts.config})`}`);
+        if (opts.print === true) print(JSON.stringify(redacted(loaded), null, 2));
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        for (const p of err.problems) printError(`${p.path}: ${p.message}`);
+        printError(`${err.problems.length} problem(s) found`);
+        ctx.exitCode = 2;
+      }
+    });
+}

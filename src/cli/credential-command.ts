@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { awsCredentialProvider } from '../codecommit/aws-credentials.ts';
+import {
+  answerCredentialRequest,
+  formatCredential,
+  parseCredentialRequest,
+} from '../codecommit/credential-helper.ts';
+import type { CliContext } from './main.ts';
+import { loadCliConfig } from './config-command.ts';
+import { printRaw } from './output.ts';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function registerCredentialCommand(program: Command, _ctx: CliContext): void {
+  program
+    .command('git-credential')
+    .description(
+      "git credential helper for CodeCommit HTTPS (SigV4-derived password); use as credential.helper='!gh2cc git-credential'",
+    )
+    .argument('<operation>', 'get | store | erase (git calls these)')
+    .option('-c, --config <file>', 'YAML config file')
+    .action(async (operation: string, opts: { config?: string }) => {
+      const input = await readStdin();
+      // store/erase: the password is derived on demand and expires, so there is nothing to keep or forget.
+      if (operation !== 'get') return;
+      const config = await loadCliConfig(opts.config);
+      const request = parseCredentialRequest(input);
+      if (config.codecommit.gitAuth === 'https-git-credentials') {
+        const { gitUsername, gitPassword } = config.codecommit;
+        if (gitUsername !== undefined && gitPassword !== undefined) {
+          printRaw(formatCredential({ username: gitUsername, password: gitPassword }));
+        }
+        return;
+      }
+      const creds = await awsCredentialProvider(config)();
+      printRaw(formatCredential(answerCredentialRequest(request, creds, config.aws.region)));
+    });
+}

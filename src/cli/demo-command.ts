@@ -1,0 +1,52 @@
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DEMO_ORG } from '../sandbox/seed-demo.ts';
+import type { CliContext } from './main.ts';
+import { fileLogger, runMigrateCli } from './migrate-command.ts';
+import { print, printError } from './output.ts';
+import { runVerifyCli } from './verify-command.ts';
+
+export function registerDemoCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('demo')
+    .description(
+      'Start the local sandbox with a demo organization, migrate it into CodeCommit, verify, and report',
+    )
+    .option('--dir <dir>', 'where the demo keeps everything (wiped first)', '.gh2cc/demo')
+    .option('--concurrency <n>', 'repositories at once', '4')
+    .action(async (opts: { dir: string; concurrency: string }) => {
+      const dir = resolve(opts.dir);
+      await rm(dir, { recursive: true, force: true });
+      const { startSandbox } = await import('../sandbox/start-sandbox.ts');
+      printError(
+        `Starting the sandbox (GitHub- and CodeCommit-compatible servers) with the ${DEMO_ORG} organization…`,
+      );
+      const sandbox = await startSandbox({
+        dir: join(dir, 'sandbox'),
+        seed: 'demo',
+        log: fileLogger(join(dir, 'sandbox.log'), 'warn'),
+      });
+      try {
+        const env = { ...sandbox.info.env, GH2CC_CACHE_DIR: join(dir, 'cache') };
+        const reportPath = join(dir, 'report.json');
+        const migrated = await runMigrateCli(
+          {
+            org: DEMO_ORG,
+            wikis: true,
+            concurrency: Number(opts.concurrency),
+            report: reportPath,
+            logFile: join(dir, 'migrate.log'),
+          },
+          env,
+        );
+        print('\nVerifying both sides ref by ref (clone back + git fsck)…');
+        const verified = await runVerifyCli({ org: DEMO_ORG, deep: true, logFile: join(dir, 'verify.log') });
+        print(`\nDemo finished. Report: ${reportPath}`);
+        print(`Sandbox state (GitHub and CodeCommit repos, push log): ${sandbox.dir}`);
+        ctx.exitCode = migrated.code !== 0 ? migrated.code : verified;
+      } finally {
+        await sandbox.close();
+      }
+    });
+}

@@ -1,0 +1,64 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError, Gh2ccError } from '../util/errors.ts';
+import { printError } from './output.ts';
+import { registerConfigCommand } from './config-command.ts';
+import { registerCredentialCommand } from './credential-command.ts';
+import { registerSandboxCommand } from './sandbox-command.ts';
+import { registerMigrateCommand } from './migrate-command.ts';
+import { registerVerifyCommand } from './verify-command.ts';
+import { registerDemoCommand } from './demo-command.ts';
+
+/** Exit codes: 0 success, 1 some work failed, 2 configuration or usage error. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Shared by every command of one run: actions set the exit code here instead of exiting. */
+export interface CliContext {
+  exitCode: number;
+}
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('gh2cc')
+    .description('Migrate GitHub organizations into AWS CodeCommit and keep them mirrored')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError();
+  registerMigrateCommand(program, ctx);
+  registerVerifyCommand(program, ctx);
+  registerDemoCommand(program, ctx);
+  registerConfigCommand(program, ctx);
+  registerCredentialCommand(program, ctx);
+  registerSandboxCommand(program, ctx);
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code instead of exiting, so tests can call it. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const ctx: CliContext = { exitCode: EXIT_OK };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ctx.exitCode;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (err.exitCode === 0) return EXIT_OK;
+    return EXIT_USAGE;
+  }
+  if (err instanceof ConfigError) {
+    for (const p of err.problems) printError(`config error: ${p.path}: ${p.message}`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof Gh2ccError) {
+    printError(`error: ${err.message}`);
+    if (err.fix !== undefined) printError(`fix: ${err.fix}`);
+    return err.code === 'usage' || err.code === 'config' ? EXIT_USAGE : EXIT_FAILED;
+  }
+  printError(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  return EXIT_FAILED;
+}

@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { parseNonNegative, parsePort } from './parse-options.ts';
+import type { CliContext } from './main.ts';
+import { printRaw } from './output.ts';
+
+export function registerSandboxCommand(program: Command, _ctx: CliContext): void {
+  program
+    .command('sandbox')
+    .description('Run local GitHub-compatible and CodeCommit-compatible servers until Ctrl-C')
+    .option('--dir <dir>', 'state folder (repos, metadata, push log)', '.gh2cc/sandbox')
+    .option('--seed <name>', 'create a sample organization: demo')
+    .option('--github-port <port>', 'GitHub port (0 = any free port)', parsePort, 0)
+    .option('--codecommit-port <port>', 'CodeCommit port (0 = any free port)', parsePort, 0)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--region <region>', 'AWS region the CodeCommit side pretends to be', 'us-east-1')
+    .option('--latency <ms>', 'delay added to every request', parseNonNegative, 0)
+    .option('--webhook-url <url>', 'where to send GitHub-style webhooks for pushes')
+    .option('--log-level <level>', 'log level (logs go to stderr)', 'info')
+    .action(
+      async (opts: {
+        dir: string;
+        seed?: string;
+        githubPort: number;
+        codecommitPort: number;
+        host: string;
+        region: string;
+        latency: number;
+        webhookUrl?: string;
+        logLevel: string;
+      }) => {
+        if (opts.seed !== undefined && opts.seed !== 'demo') {
+          throw new InvalidArgumentError(`unknown seed '${opts.seed}' (available: demo)`);
+        }
+        // Loaded on use: the CLI starts fast for commands (like git-credential) that never need the sandbox.
+        const { startSandbox } = await import('../sandbox/start-sandbox.ts');
+        const { createLogger } = await import('../util/logger.ts');
+        const log = createLogger({ level: opts.logLevel as 'info' });
+        const sandbox = await startSandbox({
+          dir: resolve(opts.dir),
+          ...(opts.seed === 'demo' ? { seed: 'demo' as const } : {}),
+          githubPort: opts.githubPort,
+          codecommitPort: opts.codecommitPort,
+          host: opts.host,
+          region: opts.region,
+          latencyMs: opts.latency,
+          ...(opts.webhookUrl === undefined ? {} : { webhookUrl: opts.webhookUrl }),
+          log,
+        });
+        // The one line a script reads to find the servers; it carries the sandbox's own throwaway secrets.
+        printRaw(`${JSON.stringify(sandbox.info)}\n`);
+        log.info({ dir: sandbox.dir }, 'sandbox running; Ctrl-C to stop');
+        await new Promise<void>((done) => {
+          const stop = (): void => done();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        await sandbox.close();
+        log.info('sandbox stopped');
+      },
+    );
+}

@@ -1,0 +1,178 @@
+import {
+  CreateRepositoryCommand,
+  GetRepositoryCommand,
+  ListBranchesCommand,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
+  UpdateDefaultBranchCommand,
+  UpdateRepositoryDescriptionCommand,
+  type CodeCommitClient,
+  type RepositoryMetadata,
+} from '@aws-sdk/client-codecommit';
+import { ownedBy, repoDescription, repoTags } from '../core/repo-tags.ts';
+import type { SourceRepo } from '../core/repo-filter.ts';
+import { Gh2ccError, errorMessage } from '../util/errors.ts';
+
+export interface EnsureResult {
+  readonly created: boolean;
+  readonly arn: string;
+  readonly notes: readonly string[];
+}
+
+function errorName(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : '';
+}
+
+/** Turns an SDK error into a Gh2ccError (the SDK has already retried throttling and 5xx by now). */
+export function classifyAwsError(err: unknown, what: string): Gh2ccError {
+  const name = errorName(err);
+  const msg = `${what}: ${name === '' ? '' : `${name}: `}${errorMessage(err)}`;
+  if (/Throttling|TooManyRequests|RequestLimitExceeded/.test(name))
+    return new Gh2ccError('throttled', msg, { cause: err });
+  if (
+    /UnrecognizedClient|InvalidSignature|AccessDenied|ExpiredToken|InvalidClientTokenId|MissingAuthenticationToken/.test(
+      name,
+    )
+  ) {
+    return new Gh2ccError('auth', msg, {
+      cause: err,
+      retryable: false,
+      fix: 'check the AWS credentials and region, and that the identity may use codecommit:* on these repositories',
+    });
+  }
+  if (/InvalidRepositoryName/.test(name)) {
+    return new Gh2ccError('invalid-name', msg, {
+      cause: err,
+      retryable: false,
+      fix: 'add a rename for it under migrate.renames',
+    });
+  }
+  if (/RepositoryLimitExceeded/.test(name)) {
+    return new Gh2ccError('conflict', msg, {
+      cause: err,
+      retryable: false,
+      fix: 'ask AWS for a higher CodeCommit repository quota',
+    });
+  }
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+  if (status >= 500 || /ECONNRESET|socket hang up|ETIMEDOUT|EPIPE|ECONNREFUSED/.test(errorMessage(err))) {
+    return new Gh2ccError('network', msg, { cause: err });
+  }
+  return new Gh2ccError('internal', msg, { cause: err, retryable: false });
+}
+
+async function getRepository(
+  client: CodeCommitClient,
+  name: string,
+): Promise<RepositoryMetadata | undefined> {
+  try {
+    const out = await client.send(new GetRepositoryCommand({ repositoryName: name }));
+    return out.repositoryMetadata;
+  } catch (err) {
+    if (errorName(err) === 'RepositoryDoesNotExistException') return undefined;
+    throw classifyAwsError(err, `GetRepository ${name}`);
+  }
+}
+
+async function tagsOf(client: CodeCommitClient, arn: string): Promise<Record<string, string>> {
+  const out = await client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+  return out.tags ?? {};
+}
+
+async function hasBranches(client: CodeCommitClient, name: string): Promise<boolean> {
+  const out = await client.send(new ListBranchesCommand({ repositoryName: name }));
+  return (out.branches ?? []).length > 0;
+}
+
+export type Ownership = 'absent' | 'ours' | 'adoptable' | 'foreign';
+
+/** Whether gh2cc may write to an existing CodeCommit repository for this source. */
+export async function ownership(
+  client: CodeCommitClient,
+  name: string,
+  repo: SourceRepo,
+): Promise<Ownership> {
+  const meta = await getRepository(client, name);
+  if (meta?.Arn === undefined) return 'absent';
+  try {
+    if (ownedBy(await tagsOf(client, meta.Arn), repo)) return 'ours';
+    return (await hasBranches(client, name)) ? 'foreign' : 'adoptable';
+  } catch (err) {
+    throw classifyAwsError(err, `inspect ${name}`);
+  }
+}
+
+/**
+ * Creates the CodeCommit repository with description, tags and KMS key, or adopts an existing one when it is
+ * empty or already carries gh2cc's provenance tag for this source; any other existing repo is an error.
+ */
+export async function ensureRepository(
+  client: CodeCommitClient,
+  name: string,
+  repo: SourceRepo,
+  options: { kmsKeyId?: string } = {},
+): Promise<EnsureResult> {
+  const { tags, notes: tagNotes } = repoTags(repo);
+  const { description, note } = repoDescription(repo);
+  const notes = [...tagNotes, ...(note === undefined ? [] : [note])];
+  try {
+    const existing = await getRepository(client, name);
+    if (existing?.Arn === undefined) {
+      try {
+        const out = await client.send(
+          new CreateRepositoryCommand({
+            repositoryName: name,
+            repositoryDescription: description,
+            tags,
+            ...(options.kmsKeyId === undefined ? {} : { kmsKeyId: options.kmsKeyId }),
+          }),
+        );
+        return { created: true, arn: out.repositoryMetadata?.Arn ?? '', notes };
+      } catch (err) {
+        // Another worker may have created it a moment ago: fall through to adoption checks.
+        if (errorName(err) !== 'RepositoryNameExistsException') throw err;
+        return await ensureRepository(client, name, repo, options);
+      }
+    }
+    const arn = existing.Arn;
+    const current = await tagsOf(client, arn);
+    if (!ownedBy(current, repo) && (await hasBranches(client, name))) {
+      throw new Gh2ccError(
+        'conflict',
+        `CodeCommit repository ${name} already exists, has branches, and was not created by gh2cc for ${repo.fullName}`,
+        {
+          retryable: false,
+          fix: `map ${repo.name} to another name (migrate.renames) or remove the existing repository`,
+        },
+      );
+    }
+    const changed = Object.fromEntries(Object.entries(tags).filter(([k, v]) => current[k] !== v));
+    if (Object.keys(changed).length > 0)
+      await client.send(new TagResourceCommand({ resourceArn: arn, tags: changed }));
+    if ((existing.repositoryDescription ?? '') !== description) {
+      await client.send(
+        new UpdateRepositoryDescriptionCommand({ repositoryName: name, repositoryDescription: description }),
+      );
+    }
+    return { created: false, arn, notes };
+  } catch (err) {
+    if (err instanceof Gh2ccError) throw err;
+    throw classifyAwsError(err, `ensure CodeCommit repository ${name}`);
+  }
+}
+
+/** Points the default branch at GitHub's, when CodeCommit has it and differs. */
+export async function setDefaultBranch(
+  client: CodeCommitClient,
+  name: string,
+  branch: string,
+): Promise<boolean> {
+  try {
+    const meta = await getRepository(client, name);
+    if (meta === undefined || meta.defaultBranch === branch) return false;
+    await client.send(new UpdateDefaultBranchCommand({ repositoryName: name, defaultBranchName: branch }));
+    return true;
+  } catch (err) {
+    throw classifyAwsError(err, `set default branch of ${name}`);
+  }
+}

@@ -1,0 +1,172 @@
+import { z } from 'zod';
+
+/**
+ * The one description of gh2cc's configuration: every file key, its type, default and the environment
+ * variable that can set it (in `ENV_KEYS`). Secrets never have defaults.
+ */
+const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+const nonEmpty = z.string().min(1, 'must not be empty');
+
+export const GitAuthSchema = z.enum(['sigv4', 'https-git-credentials', 'ssh']);
+
+export const ConfigSchema = z
+  .object({
+    github: z
+      .object({
+        apiUrl: url
+          .default('https://api.github.com')
+          .describe('GitHub REST base URL (Enterprise Server: https://HOST/api/v3)'),
+        token: nonEmpty.optional().describe('GitHub token (secret; prefer GITHUB_TOKEN)'),
+        org: nonEmpty.optional().describe('organization to migrate/mirror'),
+        user: nonEmpty.optional().describe('user whose repositories to migrate (instead of org)'),
+      })
+      .strict()
+      .prefault({}),
+    aws: z
+      .object({
+        region: z
+          .string()
+          .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'expected an AWS region such as us-east-1')
+          .optional(),
+        profile: nonEmpty.optional(),
+        assumeRoleArn: z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/,
+            'expected an IAM role ARN (arn:aws:iam::123456789012:role/NAME)',
+          )
+          .optional(),
+        externalId: nonEmpty.optional(),
+        endpoints: z
+          .object({
+            codecommit: url.optional(),
+            iam: url.optional(),
+            sns: url.optional(),
+            sts: url.optional(),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    codecommit: z
+      .object({
+        gitUrl: url
+          .optional()
+          .describe('base of the git endpoint; default https://git-codecommit.<region>.amazonaws.com'),
+        gitAuth: GitAuthSchema.default('sigv4'),
+        gitUsername: nonEmpty
+          .optional()
+          .describe('HTTPS Git credentials user name (gitAuth https-git-credentials)'),
+        gitPassword: nonEmpty.optional().describe('HTTPS Git credentials password (secret)'),
+        sshKeyId: nonEmpty.optional().describe('IAM SSH key id (gitAuth ssh)'),
+        kmsKeyId: nonEmpty.optional(),
+      })
+      .strict()
+      .prefault({}),
+    redis: z
+      .object({
+        url: z
+          .string()
+          .regex(/^(rediss?|unix):\/\//, 'expected redis://, rediss:// or unix:// URL')
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    webhook: z
+      .object({
+        secret: nonEmpty.optional().describe('GitHub webhook secret (secret)'),
+        port: z.coerce.number().int().min(0).max(65535).default(8080),
+        host: z.string().default('0.0.0.0'),
+      })
+      .strict()
+      .prefault({}),
+    notify: z
+      .object({
+        snsTopicArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:sns:[^:]+:\d{12}:.+$/, 'expected an SNS topic ARN')
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    mirror: z
+      .object({
+        cacheDir: z.string().default('.gh2cc/cache'),
+        maxRefsPerPush: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(4000, 'CodeCommit refuses more than 4,000 ref updates in one push')
+          .default(4000),
+        incrementCommits: z.coerce.number().int().min(1).default(1000),
+      })
+      .strict()
+      .prefault({}),
+    migrate: z
+      .object({
+        include: z.array(nonEmpty).default([]).describe('glob patterns of repo names to migrate'),
+        exclude: z.array(nonEmpty).default([]),
+        topics: z.array(nonEmpty).default([]).describe('keep repos carrying any of these topics'),
+        visibility: z.array(z.enum(['public', 'private', 'internal'])).default([]),
+        skipArchived: z.boolean().default(false),
+        skipForks: z.boolean().default(false),
+        skipEmpty: z.boolean().default(false),
+        pushedSince: z.iso.date({ error: 'expected a date YYYY-MM-DD' }).optional(),
+        naming: z
+          .object({
+            template: z
+              .string()
+              .includes('{name}', { error: 'the template must contain {name}' })
+              .default('{name}'),
+            prefix: z.string().default(''),
+            suffix: z.string().default(''),
+            renames: z.record(z.string(), z.string()).default({}),
+          })
+          .strict()
+          .prefault({}),
+        concurrency: z.coerce.number().int().min(1).max(64).default(4),
+        verify: z.enum(['refs', 'deep']).default('refs'),
+        wikis: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Environment variables and the config key each one sets. Environment values win over the file. */
+export const ENV_KEYS: Readonly<Record<string, string>> = {
+  GITHUB_TOKEN: 'github.token',
+  GITHUB_API_URL: 'github.apiUrl',
+  GH2CC_ORG: 'github.org',
+  GH2CC_USER: 'github.user',
+  AWS_REGION: 'aws.region',
+  AWS_PROFILE: 'aws.profile',
+  GH2CC_ASSUME_ROLE_ARN: 'aws.assumeRoleArn',
+  GH2CC_ASSUME_ROLE_EXTERNAL_ID: 'aws.externalId',
+  AWS_ENDPOINT_URL_CODECOMMIT: 'aws.endpoints.codecommit',
+  AWS_ENDPOINT_URL_IAM: 'aws.endpoints.iam',
+  AWS_ENDPOINT_URL_SNS: 'aws.endpoints.sns',
+  AWS_ENDPOINT_URL_STS: 'aws.endpoints.sts',
+  GH2CC_CODECOMMIT_GIT_URL: 'codecommit.gitUrl',
+  GH2CC_GIT_AUTH: 'codecommit.gitAuth',
+  GH2CC_KMS_KEY_ID: 'codecommit.kmsKeyId',
+  REDIS_URL: 'redis.url',
+  GH2CC_WEBHOOK_SECRET: 'webhook.secret',
+  GH2CC_WEBHOOK_PORT: 'webhook.port',
+  GH2CC_SNS_TOPIC_ARN: 'notify.snsTopicArn',
+  GH2CC_CACHE_DIR: 'mirror.cacheDir',
+  GH2CC_LOG_LEVEL: 'log.level',
+};
+
+/** Keys whose values are secrets: registered with the sanitizer on load, never printed. */
+export const SECRET_KEYS = ['github.token', 'codecommit.gitPassword', 'webhook.secret'] as const;

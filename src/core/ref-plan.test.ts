@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { compareRefs, planRefs } from './ref-plan.ts';
+import { CODECOMMIT_MAX_REF_UPDATES, incrementPoints, planPushSteps } from './push-plan.ts';
+
+const m = (o: Record<string, string>): Map<string, string> => new Map(Object.entries(o));
+
+describe('planRefs', () => {
+  it('creates, updates and deletes only branches and tags, never refs/pull/*', () => {
+    const plan = planRefs(
+      m({
+        'refs/heads/main': 'b',
+        'refs/heads/new': 'n',
+        'refs/tags/v1': 't',
+        'refs/pull/1/head': 'p',
+        HEAD: 'b',
+      }),
+      m({ 'refs/heads/main': 'a', 'refs/heads/gone': 'g', 'refs/tags/v1': 't' }),
+      new Set(['a', 'g']),
+    );
+    expect(plan.actions).toEqual([
+      { kind: 'update', ref: 'refs/heads/main', from: 'a', sha: 'b' },
+      { kind: 'create', ref: 'refs/heads/new', sha: 'n' },
+      { kind: 'delete', ref: 'refs/heads/gone', from: 'g' },
+    ]);
+    expect(plan.upToDate).toBe(1);
+    expect(plan.divergent).toEqual([]);
+  });
+
+  it('reports refs moved by someone else and leaves them alone', () => {
+    const plan = planRefs(
+      m({ 'refs/heads/main': 'b' }),
+      m({ 'refs/heads/main': 'x', 'refs/heads/cc-only': 'y', 'refs/heads/gh2cc-backup/main/x': 'x' }),
+      new Set(),
+    );
+    expect(plan.actions).toEqual([]);
+    expect(plan.divergent).toEqual([
+      { ref: 'refs/heads/main', source: 'b', target: 'x' },
+      { ref: 'refs/heads/cc-only', source: undefined, target: 'y' },
+    ]);
+  });
+
+  it('compares both sides ref by ref', () => {
+    expect(
+      compareRefs(m({ 'refs/heads/a': '1', 'refs/pull/1/head': '9' }), m({ 'refs/heads/a': '1' })),
+    ).toEqual([]);
+    expect(
+      compareRefs(m({ 'refs/heads/a': '1' }), m({ 'refs/heads/a': '2', 'refs/tags/x': '3' })),
+    ).toHaveLength(2);
+  });
+});
+
+describe('planPushSteps', () => {
+  it('never puts more than the limit in one push, and orders increments, branches, tags, deletes', () => {
+    const actions = [
+      { kind: 'create' as const, ref: 'refs/heads/main', sha: 'm' },
+      ...Array.from({ length: 4500 }, (_, i) => ({
+        kind: 'create' as const,
+        ref: `refs/tags/t${i}`,
+        sha: 's',
+      })),
+      { kind: 'delete' as const, ref: 'refs/heads/old', from: 'o' },
+    ];
+    const steps = planPushSteps(
+      actions,
+      new Map([['refs/heads/main', ['i1', 'i2']]]),
+      CODECOMMIT_MAX_REF_UPDATES,
+    );
+    expect(steps.map((s) => [s.kind, s.updates.length])).toEqual([
+      ['increment', 1],
+      ['increment', 1],
+      ['branches', 1],
+      ['tags', 4000],
+      ['tags', 500],
+      ['deletes', 1],
+    ]);
+    expect(steps[0]?.updates[0]).toEqual({ ref: 'refs/heads/main', sha: 'i1', expect: '' });
+    expect(steps[1]?.updates[0]).toEqual({ ref: 'refs/heads/main', sha: 'i2', expect: 'i1' });
+    expect(steps[2]?.updates[0]).toEqual({ ref: 'refs/heads/main', sha: 'm', expect: 'i2' });
+    expect(steps[5]?.updates[0]).toEqual({ ref: 'refs/heads/old', sha: undefined, expect: 'o' });
+    expect(() => planPushSteps(actions, new Map(), 4001)).toThrow(RangeError);
+  });
+
+  it('picks increment points every N first-parent commits, excluding the tip', () => {
+    const list = Array.from({ length: 2500 }, (_, i) => `c${i + 1}`);
+    expect(incrementPoints(list, 1000)).toEqual(['c1000', 'c2000']);
+    expect(incrementPoints(list.slice(0, 1000), 1000)).toEqual([]);
+    expect(incrementPoints(list.slice(0, 1001), 1000)).toEqual(['c1000']);
+  });
+});

@@ -1,0 +1,77 @@
+/** Ref diffing between GitHub (source) and CodeCommit (target): pure, no git or network here. */
+export type RefMap = ReadonlyMap<string, string>;
+
+/** Only branches and tags are mirrored; refs/pull/* and every other GitHub-internal ref never are. */
+export function isMirroredRef(ref: string): boolean {
+  return (ref.startsWith('refs/heads/') || ref.startsWith('refs/tags/')) && !ref.startsWith(BACKUP_PREFIX);
+}
+
+/** Where overwritten CodeCommit tips would be kept; never pruned, never treated as a mirrored ref. */
+export const BACKUP_PREFIX = 'refs/heads/gh2cc-backup/';
+
+export function mirroredRefs(refs: RefMap): Map<string, string> {
+  return new Map([...refs].filter(([ref]) => isMirroredRef(ref)));
+}
+
+export type RefAction =
+  | { readonly kind: 'create'; readonly ref: string; readonly sha: string }
+  | { readonly kind: 'update'; readonly ref: string; readonly from: string; readonly sha: string }
+  | { readonly kind: 'delete'; readonly ref: string; readonly from: string };
+
+export interface Divergence {
+  readonly ref: string;
+  /** GitHub's value; undefined when the ref exists only in CodeCommit. */
+  readonly source: string | undefined;
+  readonly target: string;
+}
+
+export interface RefPlan {
+  readonly actions: readonly RefAction[];
+  /** CodeCommit refs moved by someone other than the mirror: reported and left alone. */
+  readonly divergent: readonly Divergence[];
+  readonly upToDate: number;
+}
+
+/**
+ * What to push so CodeCommit matches GitHub. A target value the mirror cannot account for — a commit it never
+ * fetched from GitHub — is divergence: it is reported and that ref left alone, so no commit that exists only
+ * in CodeCommit is ever orphaned. Target values the mirror knows (`known`: objects present in the mirror
+ * cache, i.e. once on GitHub) may be moved or deleted, which replicates GitHub force-pushes and deletions.
+ */
+export function planRefs(source: RefMap, target: RefMap, known: ReadonlySet<string>): RefPlan {
+  const src = mirroredRefs(source);
+  const dst = mirroredRefs(target);
+  const actions: RefAction[] = [];
+  const divergent: Divergence[] = [];
+  let upToDate = 0;
+  for (const [ref, sha] of [...src].sort(byRef)) {
+    const current = dst.get(ref);
+    if (current === undefined) actions.push({ kind: 'create', ref, sha });
+    else if (current === sha) upToDate += 1;
+    else if (known.has(current)) actions.push({ kind: 'update', ref, from: current, sha });
+    else divergent.push({ ref, source: sha, target: current });
+  }
+  for (const [ref, current] of [...dst].sort(byRef)) {
+    if (src.has(ref)) continue;
+    if (known.has(current)) actions.push({ kind: 'delete', ref, from: current });
+    else divergent.push({ ref, source: undefined, target: current });
+  }
+  return { actions, divergent, upToDate };
+}
+
+function byRef(a: readonly [string, string], b: readonly [string, string]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/** Refs on both sides that differ (or exist on one side only); empty means verified equal. */
+export function compareRefs(source: RefMap, target: RefMap): Divergence[] {
+  const src = mirroredRefs(source);
+  const dst = mirroredRefs(target);
+  const out: Divergence[] = [];
+  for (const [ref, sha] of src) {
+    const t = dst.get(ref);
+    if (t !== sha) out.push({ ref, source: sha, target: t ?? '' });
+  }
+  for (const [ref, t] of dst) if (!src.has(ref)) out.push({ ref, source: undefined, target: t });
+  return out.sort((a, b) => (a.ref < b.ref ? -1 : 1));
+}

@@ -1,0 +1,45 @@
+import { Gh2ccError } from '../util/errors.ts';
+import { sanitize } from '../util/secrets.ts';
+
+/** Reads git's stderr and says what kind of failure it was: auth, not found, throttled, network, limit… */
+export function classifyGitError(stderr: string, what: string): Gh2ccError {
+  const text = sanitize(stderr.trim());
+  const brief = text.split('\n').slice(-6).join(' | ').slice(0, 600);
+  const message = `${what} failed: ${brief}`;
+  if (/Too many reference update commands/i.test(text)) {
+    return new Gh2ccError('too-many-refs', message, {
+      retryable: false,
+      fix: 'lower mirror.maxRefsPerPush (CodeCommit takes at most 4,000 ref updates in one push)',
+    });
+  }
+  if (/\b429\b|Rate Exceeded|Throttl|slow down/i.test(text)) return new Gh2ccError('throttled', message);
+  if (
+    /returned error: 403|\b403\b.*Forbidden|Authentication failed|could not read (Username|Password)|Invalid username or (password|token)|returned error: 401/i.test(
+      text,
+    )
+  ) {
+    return new Gh2ccError('auth', message, {
+      retryable: false,
+      fix: 'check the credentials for this remote (GITHUB_TOKEN for GitHub; AWS credentials, region and codecommit:GitPull/GitPush permission for CodeCommit)',
+    });
+  }
+  if (
+    /returned error: 404|Repository not found|not found|does not appear to be a git repository/i.test(text)
+  ) {
+    return new Gh2ccError('not-found', message, {
+      retryable: false,
+      fix: 'check that the repository exists and the URL is right',
+    });
+  }
+  if (/stale info|fetch first|non-fast-forward|\[rejected\]|remote rejected/i.test(text)) {
+    return new Gh2ccError('conflict', message, { retryable: false });
+  }
+  if (
+    /returned error: 5\d\d|RPC failed|Connection reset|Connection refused|Empty reply|Failed to connect|early EOF|remote end hung up|unexpected disconnect|timed out|Could not resolve host|SSL|transfer closed|Recv failure|Send failure|HTTP\/2 stream|Internal Server Error|Service Unavailable/i.test(
+      text,
+    )
+  ) {
+    return new Gh2ccError('network', message);
+  }
+  return new Gh2ccError('git', message, { retryable: false });
+}

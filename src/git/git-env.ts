@@ -1,0 +1,38 @@
+/**
+ * The environment every git child process gets: no system or global config, no prompts, C locale, and
+ * nothing else inherited from the parent except what git needs to find programs and temp space.
+ */
+export function gitEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: process.env['HOME'] ?? '/tmp',
+    TMPDIR: process.env['TMPDIR'],
+    LANG: 'C',
+    LC_ALL: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ASKPASS: '',
+    SSH_ASKPASS: '',
+  };
+  for (const [k, v] of Object.entries(extra)) {
+    if (v !== undefined) env[k] = v;
+  }
+  return env;
+}
+
+/** Adds `git -c` style settings through the environment (GIT_CONFIG_COUNT), so they never touch disk. */
+export function withGitConfig(
+  env: NodeJS.ProcessEnv,
+  settings: readonly (readonly [string, string])[],
+): NodeJS.ProcessEnv {
+  const out = { ...env };
+  let n = Number(out['GIT_CONFIG_COUNT'] ?? '0');
+  for (const [key, value] of settings) {
+    out[`GIT_CONFIG_KEY_${n}`] = key;
+    out[`GIT_CONFIG_VALUE_${n}`] = value;
+    n += 1;
+  }
+  out['GIT_CONFIG_COUNT'] = String(n);
+  return out;
+}

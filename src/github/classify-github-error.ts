@@ -1,0 +1,40 @@
+import { Gh2ccError, errorMessage } from '../util/errors.ts';
+
+/** Turns an Octokit failure into a Gh2ccError with a code, retryability and the fix a user needs. */
+export function classifyGithubError(err: unknown, what: string): Gh2ccError {
+  const status = typeof err === 'object' && err !== null && 'status' in err ? Number(err.status) : 0;
+  if (status === 401) {
+    return new Gh2ccError('auth', `GitHub refused the token while reading ${what} (401 Bad credentials)`, {
+      cause: err,
+      retryable: false,
+      fix: 'check GITHUB_TOKEN: it may be expired or revoked',
+    });
+  }
+  if (status === 403) {
+    return new Gh2ccError('auth', `GitHub denied access to ${what} (403)`, {
+      cause: err,
+      retryable: false,
+      fix: 'give the token the repo and read:org scopes (or the App the Contents and Metadata permissions), and SSO-authorize it for the organization',
+    });
+  }
+  if (status === 404) {
+    return new Gh2ccError('not-found', `GitHub has no ${what} visible to this token (404)`, {
+      cause: err,
+      retryable: false,
+      fix: 'check the name and GITHUB_API_URL (Enterprise Server uses https://HOST/api/v3), and that the token can see it',
+    });
+  }
+  if (status >= 500 || status === 0) {
+    return new Gh2ccError(
+      status === 0 ? 'network' : 'server',
+      `GitHub failed while reading ${what}: ${errorMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return new Gh2ccError('internal', `GitHub request for ${what} failed (${status}): ${errorMessage(err)}`, {
+    cause: err,
+    retryable: false,
+  });
+}

@@ -1,0 +1,69 @@
+import type { SourceRepo } from '../core/repo-filter.ts';
+import { Gh2ccError } from '../util/errors.ts';
+import type { GithubClient } from './create-github-client.ts';
+import { classifyGithubError } from './classify-github-error.ts';
+
+interface RepoListItem {
+  name: string;
+  full_name: string;
+  owner: { login: string } | null;
+  description: string | null;
+  topics?: string[];
+  archived?: boolean;
+  fork: boolean;
+  private: boolean;
+  visibility?: string;
+  default_branch?: string;
+  clone_url?: string;
+  html_url: string;
+  size?: number;
+  pushed_at?: string | null;
+  has_wiki?: boolean;
+}
+
+export function toSourceRepo(item: RepoListItem): SourceRepo {
+  const visibility =
+    item.visibility === 'internal' || item.visibility === 'public'
+      ? item.visibility
+      : item.private
+        ? 'private'
+        : 'public';
+  return {
+    owner: item.owner?.login ?? item.full_name.split('/')[0] ?? '',
+    name: item.name,
+    fullName: item.full_name,
+    description: item.description ?? '',
+    topics: item.topics ?? [],
+    archived: item.archived ?? false,
+    fork: item.fork,
+    visibility,
+    defaultBranch: item.default_branch ?? 'main',
+    cloneUrl: item.clone_url ?? `${item.html_url}.git`,
+    htmlUrl: item.html_url,
+    sizeKb: item.size ?? 0,
+    pushedAt: item.pushed_at ?? null,
+    hasWiki: item.has_wiki ?? false,
+  };
+}
+
+/** Every repository of an organization or a user, through `Link` pagination, 100 per page. */
+export async function listSourceRepos(
+  client: GithubClient,
+  owner: { readonly org: string } | { readonly user: string },
+): Promise<SourceRepo[]> {
+  try {
+    const items =
+      'org' in owner
+        ? await client.paginate(client.rest.repos.listForOrg, { org: owner.org, type: 'all', per_page: 100 })
+        : await client.paginate(client.rest.repos.listForUser, {
+            username: owner.user,
+            type: 'owner',
+            per_page: 100,
+          });
+    return (items as RepoListItem[]).map(toSourceRepo);
+  } catch (err) {
+    const what = 'org' in owner ? `organization ${owner.org}` : `user ${owner.user}`;
+    const e = classifyGithubError(err, what);
+    throw e instanceof Gh2ccError ? e : new Gh2ccError('internal', String(err));
+  }
+}

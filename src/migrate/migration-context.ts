@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import type { Logger } from 'pino';
+import { awsCredentialProvider } from '../codecommit/aws-credentials.ts';
+import { createCodeCommitClient } from '../codecommit/create-codecommit-client.ts';
+import { createCodeCommitRemote, type CodeCommitRemote } from '../codecommit/git-remote.ts';
+import { requireKeys } from '../config/load-config.ts';
+import type { Config } from '../config/schema.ts';
+import { createGithubClient, type GithubClient } from '../github/create-github-client.ts';
+import type { GitAuth } from '../git/git-auth.ts';
+import type { RetryPolicy } from '../util/retry.ts';
+import type { MigrateDeps, MigrateProgress } from '../../workers/migrate-repo.ts';
+
+/** Everything a migration talks to, built once from the configuration. */
+export interface MigrationContext {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly github: GithubClient;
+  readonly codecommit: CodeCommitClient;
+  readonly remote: CodeCommitRemote;
+  readonly githubAuth: GitAuth;
+  readonly cacheDir: string;
+  readonly retry?: RetryPolicy;
+}
+
+export function createMigrationContext(
+  config: Config,
+  log: Logger,
+  options: { retry?: RetryPolicy } = {},
+): MigrationContext {
+  requireKeys(config, [
+    { key: 'github.token', why: 'to read the GitHub organization' },
+    { key: 'aws.region', why: 'for CodeCommit' },
+  ]);
+  const token = config.github.token ?? '';
+  const credentials = awsCredentialProvider(config);
+  return {
+    config,
+    log,
+    github: createGithubClient({ apiUrl: config.github.apiUrl, token, log }),
+    codecommit: createCodeCommitClient(config, credentials),
+    remote: createCodeCommitRemote(config, credentials),
+    // GitHub accepts a token as the password of any user name; x-access-token is what Apps use.
+    githubAuth: { username: 'x-access-token', password: token },
+    cacheDir: resolve(config.mirror.cacheDir),
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+  };
+}
+
+export function migrateDeps(
+  ctx: MigrationContext,
+  run: {
+    verify: 'refs' | 'deep';
+    wikis: boolean;
+    signal?: AbortSignal;
+    onProgress?: (p: MigrateProgress) => void;
+  },
+): MigrateDeps {
+  return {
+    codecommit: ctx.codecommit,
+    remote: ctx.remote,
+    githubAuth: ctx.githubAuth,
+    cacheDir: ctx.cacheDir,
+    maxRefsPerPush: ctx.config.mirror.maxRefsPerPush,
+    incrementCommits: ctx.config.mirror.incrementCommits,
+    verify: run.verify,
+    wikis: run.wikis,
+    ...(ctx.config.codecommit.kmsKeyId === undefined ? {} : { kmsKeyId: ctx.config.codecommit.kmsKeyId }),
+    ...(ctx.retry === undefined ? {} : { retry: ctx.retry }),
+    log: ctx.log,
+    ...(run.signal === undefined ? {} : { signal: run.signal }),
+    ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }),
+  };
+}

@@ -1,0 +1,91 @@
+import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import pLimit from 'p-limit';
+import type { Logger } from 'pino';
+import { ownership } from '../codecommit/ensure-repository.ts';
+import type { Config } from '../config/schema.ts';
+import { findCollisions, mapName } from '../core/name-mapping.ts';
+import { filterRepos, type RepoFilter, type SourceRepo } from '../core/repo-filter.ts';
+import type { GithubClient } from '../github/create-github-client.ts';
+import { listSourceRepos } from '../github/list-source-repos.ts';
+
+export type PlannedAction = 'create' | 'adopt' | 'update';
+
+export interface PlannedRepo {
+  readonly source: SourceRepo;
+  readonly target: string;
+  readonly action: PlannedAction;
+  readonly notes: readonly string[];
+}
+
+export interface MigrationPlan {
+  readonly owner: string;
+  readonly repos: readonly PlannedRepo[];
+  readonly skipped: readonly { readonly repo: string; readonly reason: string }[];
+  /** Problems that stop the run before any change (collisions, invalid renames, foreign repos). */
+  readonly errors: readonly string[];
+}
+
+export function filterFromConfig(config: Config): RepoFilter {
+  const m = config.migrate;
+  return {
+    include: m.include,
+    exclude: m.exclude,
+    topics: m.topics,
+    visibility: m.visibility,
+    skipArchived: m.skipArchived,
+    skipForks: m.skipForks,
+    skipEmpty: m.skipEmpty,
+    ...(m.pushedSince === undefined ? {} : { pushedSince: m.pushedSince }),
+  };
+}
+
+/**
+ * Inventory, filters and names, checked against CodeCommit before anything changes: two sources mapped to
+ * one name, an invalid explicit rename, or an existing repository gh2cc may not adopt are all plan errors.
+ */
+export async function planMigration(
+  deps: { readonly github: GithubClient; readonly codecommit: CodeCommitClient; readonly log: Logger },
+  config: Config,
+  owner: { readonly org: string } | { readonly user: string },
+): Promise<MigrationPlan> {
+  const ownerName = 'org' in owner ? owner.org : owner.user;
+  const all = await listSourceRepos(deps.github, owner);
+  deps.log.info({ owner: ownerName, repositories: all.length }, 'inventory done');
+  const { kept, skipped } = filterRepos(all, filterFromConfig(config));
+  const mapped = kept.map((repo) => ({ repo, name: mapName(repo.owner, repo.name, config.migrate.naming) }));
+  const errors: string[] = [];
+  for (const { name } of mapped) if (name.error !== undefined) errors.push(`${name.source}: ${name.error}`);
+  for (const c of findCollisions(mapped.map((m) => m.name))) {
+    errors.push(
+      `name collision: ${c.sources.join(', ')} would all become CodeCommit repository "${c.target}"; add migrate.naming.renames for all but one`,
+    );
+  }
+  if (config.migrate.wikis) {
+    const wikiNames = mapped.filter((m) => m.repo.hasWiki).map((m) => `${m.name.target}.wiki`);
+    for (const w of wikiNames) {
+      if (mapped.some((m) => m.name.target === w))
+        errors.push(`name collision: a wiki companion and a repository would both be "${w}"`);
+    }
+  }
+  const limit = pLimit(8);
+  const repos = await Promise.all(
+    mapped.map(({ repo, name }) =>
+      limit(async (): Promise<PlannedRepo> => {
+        const state = await ownership(deps.codecommit, name.target, repo);
+        if (state === 'foreign') {
+          errors.push(
+            `${repo.name}: CodeCommit repository "${name.target}" already exists with content and was not created by gh2cc for ${repo.fullName}; rename the target (migrate.naming.renames) or remove that repository`,
+          );
+        }
+        const action: PlannedAction = state === 'absent' ? 'create' : state === 'ours' ? 'update' : 'adopt';
+        return { source: repo, target: name.target, action, notes: name.notes };
+      }),
+    ),
+  );
+  return {
+    owner: ownerName,
+    repos,
+    skipped: skipped.map((s) => ({ repo: s.repo.fullName, reason: s.reason })),
+    errors,
+  };
+}

@@ -1,0 +1,149 @@
+import { timingSafeEqual } from 'node:crypto';
+import { appendFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gitSignature } from '../codecommit/git-password.ts';
+import { runGit } from '../git/run-git.ts';
+import { parseBasicAuth } from './basic-auth.ts';
+import { serveGitCgi } from './git-http-backend.ts';
+import { newRecordPath, takePushRecord, type RefUpdate } from './push-record.ts';
+import type { CodeCommitSandboxOptions, SandboxHandler } from './types.ts';
+
+/** CodeCommit's limit on ref updates in one push. */
+export const MAX_REF_UPDATES = 4000;
+/** How long CodeCommit accepts a SigV4-derived git password. */
+const PASSWORD_TTL_MS = 15 * 60 * 1000;
+
+export interface PushLogEntry {
+  readonly repo: string;
+  readonly time: string;
+  readonly accepted: boolean;
+  readonly refs: readonly RefUpdate[];
+}
+
+export interface CodeCommitGitOptions extends CodeCommitSandboxOptions {
+  readonly hooksPath: string;
+  readonly tmpDir: string;
+  readonly maxRefUpdates?: number;
+}
+
+export function pushLogPath(codecommitDir: string): string {
+  return join(codecommitDir, 'push-log.jsonl');
+}
+
+function parseTimestamp(ts: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})$/.exec(ts);
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, s] = m;
+  return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`);
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+/** Why a git password is refused, or undefined when it is good for this repo path and host. */
+export function checkGitPassword(
+  options: Pick<CodeCommitSandboxOptions, 'credentials' | 'region' | 'now'>,
+  username: string,
+  password: string,
+  host: string,
+  repoPath: string,
+): string | undefined {
+  const [keyId, token] = username.split('%', 2);
+  if (keyId !== options.credentials.accessKeyId || (token !== undefined && token !== ''))
+    return 'unknown user';
+  const m = /^(\d{8}T\d{6})Z([0-9a-f]{64})$/.exec(password);
+  if (m === null) return 'malformed password';
+  const ts = m[1] ?? '';
+  const when = parseTimestamp(ts);
+  if (when === undefined) return 'malformed timestamp';
+  const age = (options.now?.() ?? new Date()).getTime() - when.getTime();
+  if (age > PASSWORD_TTL_MS || age < -PASSWORD_TTL_MS) return 'expired password';
+  const expected = gitSignature(options.credentials.secretAccessKey, options.region, host, repoPath, ts);
+  return safeEqual(expected, m[2] ?? '') ? undefined : 'bad signature';
+}
+
+/**
+ * CodeCommit makes the first branch pushed to an empty repository its default branch; a bare repo's HEAD
+ * would otherwise keep pointing at a branch that does not exist, and clones would check out nothing.
+ */
+async function pointHeadAtFirstBranch(repoDir: string, updates: readonly RefUpdate[]): Promise<void> {
+  const head = await runGit(repoDir, ['symbolic-ref', '-q', 'HEAD'], { check: false });
+  const target = head.stdout.trim();
+  if (
+    target !== '' &&
+    (await runGit(repoDir, ['rev-parse', '-q', '--verify', target], { check: false })).code === 0
+  )
+    return;
+  const created = updates
+    .filter((u) => u.ref.startsWith('refs/heads/') && !/^0+$/.test(u.after))
+    .map((u) => u.ref);
+  const first = created.find((r) => r === 'refs/heads/main' || r === 'refs/heads/master') ?? created[0];
+  if (first !== undefined) await runGit(repoDir, ['symbolic-ref', 'HEAD', first]);
+}
+
+/**
+ * Git smart HTTP at `/v1/repos/<name>`, as CodeCommit serves it: Basic auth with the access key id and the
+ * SigV4-derived password for exactly that path; 401 without credentials, 403 for wrong or expired ones;
+ * a push of more than 4,000 ref updates is refused. Every push is appended to `push-log.jsonl`.
+ */
+export function createCodeCommitGit(options: CodeCommitGitOptions): SandboxHandler {
+  const reposDir = join(options.dir, 'repos');
+  const limit = options.maxRefUpdates ?? MAX_REF_UPDATES;
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const m = /^\/v1\/repos\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    if (m === null) return false;
+    const name = decodeURIComponent(m[1] ?? '');
+    const rest = m[2] ?? '';
+    const creds = parseBasicAuth(req);
+    if (creds === undefined) {
+      res.writeHead(401, {
+        'www-authenticate': 'Basic realm="AWS CodeCommit"',
+        'content-type': 'text/plain',
+      });
+      res.end('Authentication required\n');
+      return true;
+    }
+    const host = req.headers.host ?? '';
+    const refusal = checkGitPassword(options, creds.username, creds.password, host, `/v1/repos/${name}`);
+    if (refusal !== undefined) {
+      options.log.info({ repo: name, refusal }, 'sandbox codecommit git auth refused');
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      res.end('Forbidden\n');
+      return true;
+    }
+    const exists = await stat(join(reposDir, `${name}.git`)).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!exists) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end(`repository '${name}' not found\n`);
+      return true;
+    }
+    const record = newRecordPath(options.tmpDir);
+    await serveGitCgi(req, res, {
+      projectRoot: reposDir,
+      pathInfo: `/${name}.git${rest}`,
+      remoteUser: creds.username.split('%')[0] ?? 'codecommit',
+      hooksPath: options.hooksPath,
+      hookEnv: { GH2CC_PUSH_RECORD: record, GH2CC_MAX_REF_UPDATES: String(limit) },
+      log: options.log,
+    });
+    const push = await takePushRecord(record);
+    if (push?.accepted === true) await pointHeadAtFirstBranch(join(reposDir, `${name}.git`), push.updates);
+    if (push !== undefined) {
+      const entry: PushLogEntry = {
+        repo: name,
+        time: new Date().toISOString(),
+        accepted: push.accepted,
+        refs: push.updates,
+      };
+      await appendFile(pushLogPath(options.dir), `${JSON.stringify(entry)}\n`);
+    }
+    return true;
+  };
+}

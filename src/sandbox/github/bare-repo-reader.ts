@@ -1,0 +1,195 @@
+import type { Dirent, Stats } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runGit } from '../../git/run-git.ts';
+
+/**
+ * What the GitHub sandbox reads out of a bare repository. Refs come from git itself (`for-each-ref`,
+ * `cat-file`), never from parsing `packed-refs` by hand, so any ref storage git supports works. What every
+ * repository in a listing needs (HEAD, size, push time) is read from files instead: a git process costs
+ * tens of milliseconds, and a page holds up to 100 repositories.
+ */
+
+export interface RefTip {
+  /** Short name: `main` for `refs/heads/main`, `v1.0` for `refs/tags/v1.0`. */
+  readonly name: string;
+  /** For tags, the commit an annotated tag points at (what GitHub shows), not the tag object. */
+  readonly sha: string;
+}
+
+export interface GitPerson {
+  readonly name: string;
+  readonly email: string;
+  /** ISO 8601 in UTC without milliseconds, as GitHub prints dates. */
+  readonly date: string;
+}
+
+export interface CommitInfo {
+  readonly sha: string;
+  readonly tree: string;
+  readonly parents: readonly string[];
+  readonly author: GitPerson;
+  readonly committer: GitPerson;
+  readonly message: string;
+}
+
+/** `--git-dir` as well as the working directory: a broken folder must fail, not find an enclosing repo. */
+async function git(
+  gitDir: string,
+  args: readonly string[],
+  check = true,
+): Promise<{ stdout: string; code: number }> {
+  const result = await runGit(gitDir, [`--git-dir=${gitDir}`, ...args], { check });
+  return { stdout: result.stdout, code: result.code };
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '');
+}
+
+/**
+ * The branch HEAD names (also in an empty repository), or null when HEAD is detached. Read from the `HEAD`
+ * file, whose format git documents (gitrepository-layout), because listing a page of 100 repositories must
+ * not cost 100 git processes; only the reftable placeholder (`refs/heads/.invalid`) needs git to resolve.
+ */
+export async function readHeadBranch(gitDir: string): Promise<string | null> {
+  const text = await readFile(join(gitDir, 'HEAD'), 'utf8').catch(() => '');
+  const m = /^ref: refs\/heads\/(.+)\n?$/.exec(text);
+  if (m?.[1] !== undefined && m[1] !== '.invalid') return m[1];
+  if (m === null && text !== '') return null;
+  const { stdout, code } = await git(gitDir, ['symbolic-ref', '--quiet', 'HEAD'], false);
+  const ref = stdout.trim();
+  if (code !== 0 || !ref.startsWith('refs/heads/')) return null;
+  return ref.slice('refs/heads/'.length);
+}
+
+async function forEachRef(gitDir: string, args: readonly string[], prefix: string): Promise<RefTip[]> {
+  // %00 separators: ref names cannot contain NUL, but they can contain almost anything else.
+  const { stdout } = await git(gitDir, [
+    'for-each-ref',
+    '--format=%(refname)%00%(objectname)%00%(*objectname)',
+    ...args,
+  ]);
+  const tips: RefTip[] = [];
+  for (const line of lines(stdout)) {
+    const [ref = '', sha = '', peeled = ''] = line.split('\0');
+    if (!ref.startsWith(prefix)) continue;
+    tips.push({ name: ref.slice(prefix.length), sha: peeled === '' ? sha : peeled });
+  }
+  return tips;
+}
+
+/** Branches sorted by name (byte order, like GitHub's listing). */
+export function listBranches(gitDir: string): Promise<RefTip[]> {
+  return forEachRef(gitDir, ['--sort=refname', 'refs/heads/'], 'refs/heads/');
+}
+
+/** Tags, newest version first (GitHub lists `v1.10` before `v1.9`). */
+export function listTags(gitDir: string): Promise<RefTip[]> {
+  return forEachRef(gitDir, ['--sort=-v:refname', 'refs/tags/'], 'refs/tags/');
+}
+
+/** One branch, or null. The name is used only after `refs/heads/`, so it can never be read as an option. */
+export async function readBranch(gitDir: string, name: string): Promise<RefTip | null> {
+  // for-each-ref patterns match whole path components as prefixes, so filter for the exact ref.
+  const tips = await forEachRef(gitDir, [`refs/heads/${name}`], 'refs/heads/');
+  return tips.find((tip) => tip.name === name) ?? null;
+}
+
+function person(header: string): GitPerson {
+  // "Name <email> 1700000000 +0100": the name may contain anything but '<'.
+  const m = /^(.*?) ?<([^>]*)> (\d+) [+-]\d{4}$/.exec(header);
+  const seconds = Number(m?.[3] ?? '0');
+  return {
+    name: m?.[1] ?? header,
+    email: m?.[2] ?? '',
+    date: new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+}
+
+/** Reads a commit object; `sha` must come from git output (never from a request). */
+export async function readCommit(gitDir: string, sha: string): Promise<CommitInfo> {
+  const { stdout } = await git(gitDir, ['cat-file', 'commit', sha]);
+  const split = stdout.indexOf('\n\n');
+  const headerText = split === -1 ? stdout : stdout.slice(0, split);
+  const message = split === -1 ? '' : stdout.slice(split + 2).replace(/\n$/, '');
+  let tree = '';
+  const parents: string[] = [];
+  let author: GitPerson = { name: '', email: '', date: new Date(0).toISOString() };
+  let committer = author;
+  for (const line of headerText.split('\n')) {
+    const space = line.indexOf(' ');
+    const key = line.slice(0, space);
+    const value = line.slice(space + 1);
+    if (key === 'tree') tree = value;
+    else if (key === 'parent') parents.push(value);
+    else if (key === 'author') author = person(value);
+    else if (key === 'committer') committer = person(value);
+  }
+  return { sha, tree, parents, author, committer, message };
+}
+
+async function fileSizes(dir: string, accept: (name: string) => boolean): Promise<number> {
+  const entries: Dirent[] = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const sizes = await Promise.all(
+    entries
+      .filter((e) => e.isFile() && accept(e.name))
+      .map(async (e) => (await statOrNull(join(dir, e.name)))?.size ?? 0),
+  );
+  return sizes.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Size on disk in KiB, GitHub's unit for `size`: loose objects plus packs, what `git count-objects -v` sums
+ * as `size` + `size-pack`. Summed from the object folders directly for the same reason as readHeadBranch.
+ */
+export async function readSizeKib(gitDir: string): Promise<number> {
+  const objects = join(gitDir, 'objects');
+  const entries: Dirent[] = await readdir(objects, { withFileTypes: true }).catch(() => []);
+  const parts = await Promise.all([
+    fileSizes(join(objects, 'pack'), (name) => /\.(pack|idx|rev|bitmap)$/.test(name)),
+    ...entries
+      .filter((e) => e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name))
+      .map((e) => fileSizes(join(objects, e.name), () => true)),
+  ]);
+  return Math.ceil(parts.reduce((a, b) => a + b, 0) / 1024);
+}
+
+async function statOrNull(path: string): Promise<Stats | null> {
+  return stat(path).catch(() => null);
+}
+
+async function newestUnder(dir: string, depth: number): Promise<number> {
+  const self = await statOrNull(dir);
+  if (self === null) return 0;
+  let newest = self.mtimeMs;
+  if (depth === 0) return newest;
+  const entries: Dirent[] = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const children = await Promise.all(
+    entries.map((e) => (e.isDirectory() ? newestUnder(join(dir, e.name), depth - 1) : Promise.resolve(0))),
+  );
+  for (const t of children) newest = Math.max(newest, t);
+  return newest;
+}
+
+/**
+ * When refs last changed: GitHub's `pushed_at` is the time of the last push, not of the newest commit (pushing
+ * an old commit to a new branch is still a push). Every ref update renames a file inside a folder under
+ * `refs/` (or rewrites `packed-refs`, or a table under `reftable/`), which bumps that folder's mtime, so
+ * folder mtimes are enough; loose ref files need not be opened.
+ */
+export async function readLastRefChange(gitDir: string): Promise<Date> {
+  const [refs, packed, reftable] = await Promise.all([
+    newestUnder(join(gitDir, 'refs'), 16),
+    statOrNull(join(gitDir, 'packed-refs')),
+    statOrNull(join(gitDir, 'reftable')),
+  ]);
+  return new Date(Math.max(refs, packed?.mtimeMs ?? 0, reftable?.mtimeMs ?? 0));
+}
+
+/** When the bare folder was created (or, where the filesystem does not record that, last changed). */
+export async function readCreatedAt(gitDir: string): Promise<Date> {
+  const s = await statOrNull(gitDir);
+  if (s === null) return new Date(0);
+  return s.birthtimeMs > 0 ? s.birthtime : s.mtime;
+}

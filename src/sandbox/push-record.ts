@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface RefUpdate {
+  readonly ref: string;
+  readonly before: string;
+  readonly after: string;
+}
+
+export interface PushRecord {
+  readonly updates: readonly RefUpdate[];
+  /** False when a hook refused the push (nothing was updated). */
+  readonly accepted: boolean;
+}
+
+// The hooks only copy git's update lines to files the server reads after the push; the limit check is the
+// one rule they enforce, so a refused push is refused by git itself, exactly as a remote hook would.
+const PRE_RECEIVE = `#!/bin/sh
+record="$GH2CC_PUSH_RECORD"
+[ -n "$record" ] || exit 0
+cat > "$record.pre"
+count=$(wc -l < "$record.pre")
+if [ -n "$GH2CC_MAX_REF_UPDATES" ] && [ "$count" -gt "$GH2CC_MAX_REF_UPDATES" ]; then
+  echo "UnrecognizedFormatException: Too many reference update commands: $count ref updates in one push; the limit is $GH2CC_MAX_REF_UPDATES. Push the refs in smaller batches." >&2
+  exit 1
+fi
+if [ -n "$GH2CC_DENY_REFS" ] && grep -qE " ($GH2CC_DENY_REFS)" "$record.pre"; then
+  echo "deny updating a hidden ref" >&2
+  exit 1
+fi
+exit 0
+`;
+
+const POST_RECEIVE = `#!/bin/sh
+record="$GH2CC_PUSH_RECORD"
+[ -n "$record" ] || exit 0
+cat > "$record.post"
+`;
+
+/** Writes the sandbox's hook scripts into `dir` and returns it (used as core.hooksPath for every push). */
+export async function installHooks(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, body] of [
+    ['pre-receive', PRE_RECEIVE],
+    ['post-receive', POST_RECEIVE],
+  ] as const) {
+    const file = join(dir, name);
+    await writeFile(file, body);
+    await chmod(file, 0o755);
+  }
+  return dir;
+}
+
+function parseUpdates(text: string): RefUpdate[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [before = '', after = '', ref = ''] = line.trim().split(' ');
+      return { before, after, ref };
+    });
+}
+
+/** A fresh record path for one request; the hooks append `.pre` and `.post`. */
+export function newRecordPath(tmpDir: string): string {
+  return join(tmpDir, `push-${randomUUID()}`);
+}
+
+/** Reads and removes the files the hooks wrote; undefined when the request was not a push. */
+export async function takePushRecord(recordPath: string): Promise<PushRecord | undefined> {
+  let pre: string;
+  try {
+    pre = await readFile(`${recordPath}.pre`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let post: string | undefined;
+  try {
+    post = await readFile(`${recordPath}.post`, 'utf8');
+  } catch {
+    post = undefined;
+  }
+  await rm(`${recordPath}.pre`, { force: true });
+  await rm(`${recordPath}.post`, { force: true });
+  return { updates: parseUpdates(post ?? pre), accepted: post !== undefined };
+}

@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { addSecret } from '../util/secrets.ts';
+import { createCodeCommitApi } from './codecommit/api/create-code-commit-api.ts';
+import { createCodeCommitGit, pushLogPath } from './codecommit-git.ts';
+import { createGithubApi } from './github/index.ts';
+import { createGithubGit } from './github-git.ts';
+import { installHooks } from './push-record.ts';
+import { DEFAULT_DEMO_SIZE, DEMO_ORG, seedDemo, type DemoSize } from './seed-demo.ts';
+import type { SandboxHandler } from './types.ts';
+
+export interface SandboxOptions {
+  readonly dir: string;
+  readonly seed?: 'demo';
+  readonly demoSize?: DemoSize;
+  readonly githubPort?: number;
+  readonly codecommitPort?: number;
+  readonly host?: string;
+  readonly region?: string;
+  readonly latencyMs?: number;
+  readonly webhookUrl?: string;
+  readonly maxRefUpdates?: number;
+  readonly log: Logger;
+}
+
+export interface SandboxSecrets {
+  readonly githubToken: string;
+  readonly webhookSecret: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly accountId: string;
+}
+
+/** What `gh2cc sandbox` prints: how to reach both sides, and the environment that points gh2cc at them. */
+export interface SandboxInfo {
+  readonly github: { readonly apiUrl: string; readonly token: string; readonly webhookSecret: string };
+  readonly codecommit: {
+    readonly endpoint: string;
+    readonly gitUrl: string;
+    readonly region: string;
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+  };
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface RunningSandbox {
+  readonly info: SandboxInfo;
+  readonly dir: string;
+  readonly githubDir: string;
+  readonly codecommitDir: string;
+  readonly pushLog: string;
+  /** Change where GitHub-style webhooks go (undefined: none are sent). */
+  setWebhookUrl(url: string | undefined): void;
+  close(): Promise<void>;
+}
+
+/** Credentials are made once per state folder and kept there, so a restarted sandbox keeps working. */
+async function loadSecrets(dir: string): Promise<SandboxSecrets> {
+  const file = join(dir, 'sandbox-credentials.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as SandboxSecrets;
+  } catch {
+    const secrets: SandboxSecrets = {
+      githubToken: `ghp_${randomBytes(18).toString('hex')}`,
+      webhookSecret: randomBytes(20).toString('hex'),
+      accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
+      secretAccessKey: randomBytes(30).toString('base64').replace(/[+/=]/g, 'x'),
+      accountId: '123456789012',
+    };
+    await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+    return secrets;
+  }
+}
+
+function serve(handlers: readonly SandboxHandler[], latencyMs: number, log: Logger): Server {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const run = async (): Promise<void> => {
+      if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+      for (const handler of handlers) {
+        if (await handler(req, res)) return;
+      }
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: 'Not Found' }));
+    };
+    run().catch((err: unknown) => {
+      log.error({ err, url: req.url }, 'sandbox request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: 'Internal sandbox error' }));
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  return server;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Starts the GitHub-compatible and CodeCommit-compatible servers over one state folder. */
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const host = options.host ?? '127.0.0.1';
+  const region = options.region ?? 'us-east-1';
+  const githubDir = join(options.dir, 'github');
+  const codecommitDir = join(options.dir, 'codecommit');
+  const tmpDir = join(options.dir, 'tmp');
+  await mkdir(githubDir, { recursive: true });
+  await mkdir(join(codecommitDir, 'repos'), { recursive: true });
+  await rm(tmpDir, { recursive: true, force: true });
+  await mkdir(tmpDir, { recursive: true });
+  const hooksPath = await installHooks(join(options.dir, 'hooks'));
+  const secrets = await loadSecrets(options.dir);
+  for (const s of [secrets.githubToken, secrets.webhookSecret, secrets.secretAccessKey]) addSecret(s);
+  if (options.seed === 'demo') await seedDemo(githubDir, options.demoSize ?? DEFAULT_DEMO_SIZE);
+
+  const log = options.log;
+  let githubBase = '';
+  let webhookUrl = options.webhookUrl;
+  const credentials = { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey };
+  let ccBase = '';
+  const ccOptions = { dir: codecommitDir, region, accountId: secrets.accountId, credentials, log };
+  const codecommit = serve(
+    [
+      createCodeCommitApi({ ...ccOptions, gitBaseUrl: () => ccBase }),
+      createCodeCommitGit({ ...ccOptions, hooksPath, tmpDir, maxRefUpdates: options.maxRefUpdates }),
+    ],
+    options.latencyMs ?? 0,
+    log,
+  );
+  const ghOptions = { dir: githubDir, token: secrets.githubToken, baseUrl: () => githubBase, log };
+  const github = serve(
+    [
+      createGithubApi(ghOptions),
+      createGithubGit({
+        ...ghOptions,
+        hooksPath,
+        tmpDir,
+        webhook: () =>
+          webhookUrl === undefined ? undefined : { url: webhookUrl, secret: secrets.webhookSecret, log },
+      }),
+    ],
+    options.latencyMs ?? 0,
+    log,
+  );
+  const ghPort = await listen(github, options.githubPort ?? 0, host);
+  const ccPort = await listen(codecommit, options.codecommitPort ?? 0, host);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  githubBase = `http://${urlHost}:${ghPort}`;
+  ccBase = `http://${urlHost}:${ccPort}`;
+  const info: SandboxInfo = {
+    github: {
+      apiUrl: `${githubBase}/api/v3`,
+      token: secrets.githubToken,
+      webhookSecret: secrets.webhookSecret,
+    },
+    codecommit: {
+      endpoint: ccBase,
+      gitUrl: ccBase,
+      region,
+      accessKeyId: secrets.accessKeyId,
+      secretAccessKey: secrets.secretAccessKey,
+    },
+    env: {
+      GITHUB_API_URL: `${githubBase}/api/v3`,
+      GITHUB_TOKEN: secrets.githubToken,
+      GH2CC_WEBHOOK_SECRET: secrets.webhookSecret,
+      ...(options.seed === 'demo' ? { GH2CC_ORG: DEMO_ORG } : {}),
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: secrets.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: secrets.secretAccessKey,
+      AWS_ENDPOINT_URL_CODECOMMIT: ccBase,
+      GH2CC_CODECOMMIT_GIT_URL: ccBase,
+    },
+  };
+  return {
+    info,
+    dir: options.dir,
+    githubDir,
+    codecommitDir,
+    pushLog: pushLogPath(codecommitDir),
+    setWebhookUrl(url) {
+      webhookUrl = url;
+    },
+    async close() {
+      await Promise.all([close(github), close(codecommit)]);
+    },
+  };
+}
