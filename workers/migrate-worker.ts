@@ -2,13 +2,14 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { getSourceRepo } from '../src/github/get-source-repo.ts';
 import { migrateDeps, type MigrationContext } from '../src/migrate/migration-context.ts';
 import { MIGRATE_QUEUE, type MigrateJobData } from '../src/queue/migrate-queue.ts';
-import { QUEUE_PREFIX, createRedis } from '../src/queue/redis-connection.ts';
+import { createRedis } from '../src/queue/redis-connection.ts';
 import { acquireRepoLock } from '../src/queue/repo-lock.ts';
 import { Gh2ccError } from '../src/util/errors.ts';
 import { migrateRepo, type RepoResult } from './migrate-repo.ts';
 
 export interface MigrateWorkerOptions {
   readonly redisUrl: string;
+  readonly prefix: string;
   readonly concurrency: number;
   /** How long a job (and a repo lock) stays owned without renewal; a dead worker's work is retaken after it. */
   readonly lockDurationMs: number;
@@ -30,7 +31,12 @@ export function startMigrateWorker(ctx: MigrationContext, options: MigrateWorker
   const processor = async (job: Job<MigrateJobData, RepoResult>, token?: string): Promise<RepoResult> => {
     const { owner, repo, target } = job.data;
     const log = ctx.log.child({ jobId: job.id, repo: `${owner}/${repo}` });
-    const lock = await acquireRepoLock(lockConnection, `${owner}/${repo}`, options.lockDurationMs);
+    const lock = await acquireRepoLock(
+      lockConnection,
+      options.prefix,
+      `${owner}/${repo}`,
+      options.lockDurationMs,
+    );
     if (lock === undefined) {
       log.info('repository is being processed elsewhere; retrying the job shortly');
       await job.moveToDelayed(Date.now() + 1000 + Math.floor(Math.random() * 1000), token);
@@ -63,7 +69,7 @@ export function startMigrateWorker(ctx: MigrationContext, options: MigrateWorker
   };
   const worker = new Worker<MigrateJobData, RepoResult>(MIGRATE_QUEUE, processor, {
     connection,
-    prefix: QUEUE_PREFIX,
+    prefix: options.prefix,
     concurrency: options.concurrency,
     lockDuration: options.lockDurationMs,
     stalledInterval: Math.max(1000, Math.floor(options.lockDurationMs / 2)),

@@ -17,7 +17,10 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
     .option('--concurrency <n>', 'repositories at once', '4')
     .action(async (opts: { dir: string; concurrency: string }) => {
       const dir = resolve(opts.dir);
-      await rm(dir, { recursive: true, force: true });
+      // Only what an earlier demo left is removed, never the folder itself (it may be the working directory).
+      for (const entry of ['sandbox', 'cache', 'report.json', 'sandbox.log', 'migrate.log', 'verify.log']) {
+        await rm(join(dir, entry), { recursive: true, force: true });
+      }
       const { startSandbox } = await import('../sandbox/start-sandbox.ts');
       printError(
         `Starting the sandbox (GitHub- and CodeCommit-compatible servers) with the ${DEMO_ORG} organization…`,

@@ -7,6 +7,7 @@ import { registerSandboxCommand } from './sandbox-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerDemoCommand } from './demo-command.ts';
+import { registerWorkerCommand } from './worker-command.ts';
 
 /** Exit codes: 0 success, 1 some work failed, 2 configuration or usage error. */
 export const EXIT_OK = 0;
@@ -27,6 +28,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerMigrateCommand(program, ctx);
   registerVerifyCommand(program, ctx);
   registerDemoCommand(program, ctx);
+  registerWorkerCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerCredentialCommand(program, ctx);
   registerSandboxCommand(program, ctx);

@@ -239,7 +239,14 @@ export async function runMigrateCli(
     const results =
       opts.redisUrl === undefined
         ? await runInProcess(ctx, plan.repos, runOptions, events)
-        : await runOnQueue(opts.redisUrl, plan.owner, plan.repos, runOptions, log, events);
+        : await runOnQueue(
+            { url: opts.redisUrl, prefix: config.redis.prefix },
+            plan.owner,
+            plan.repos,
+            runOptions,
+            log,
+            events,
+          );
     display.stop();
     const report = buildReport(
       plan.owner,

@@ -70,6 +70,11 @@ export const ConfigSchema = z
           .string()
           .regex(/^(rediss?|unix):\/\//, 'expected redis://, rediss:// or unix:// URL')
           .optional(),
+        prefix: z
+          .string()
+          .regex(/^\{[^{}]+\}$/, 'expected a Redis Cluster hash tag such as {gh2cc}')
+          .default('{gh2cc}')
+          .describe('key prefix of every queue and lock; one hash tag keeps them in one cluster slot'),
       })
       .strict()
       .prefault({}),
@@ -161,6 +166,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   GH2CC_GIT_AUTH: 'codecommit.gitAuth',
   GH2CC_KMS_KEY_ID: 'codecommit.kmsKeyId',
   REDIS_URL: 'redis.url',
+  GH2CC_REDIS_PREFIX: 'redis.prefix',
   GH2CC_WEBHOOK_SECRET: 'webhook.secret',
   GH2CC_WEBHOOK_PORT: 'webhook.port',
   GH2CC_SNS_TOPIC_ARN: 'notify.snsTopicArn',

@@ -3,7 +3,7 @@ import { Job, Queue, QueueEvents } from 'bullmq';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { MIGRATE_QUEUE, migrateJobId, type MigrateJobData } from '../queue/migrate-queue.ts';
-import { QUEUE_PREFIX, createRedis } from '../queue/redis-connection.ts';
+import { createRedis } from '../queue/redis-connection.ts';
 import { migrateRepo, type MigrateProgress, type RepoResult } from '../../workers/migrate-repo.ts';
 import type { PlannedRepo } from './plan-migration.ts';
 import { migrateDeps, type MigrationContext } from './migration-context.ts';
@@ -69,17 +69,17 @@ export async function runInProcess(
  * host) to finish them, reporting progress as they go.
  */
 export async function runOnQueue(
-  redisUrl: string,
+  redis: { readonly url: string; readonly prefix: string },
   owner: string,
   repos: readonly PlannedRepo[],
   options: RunOptions,
   log: Logger,
   events: RunEvents = {},
 ): Promise<RepoResult[]> {
-  const connection = createRedis(redisUrl, 'gh2cc-migrate-cli');
-  const eventsConnection = createRedis(redisUrl, 'gh2cc-migrate-cli-events');
-  const queue = new Queue<MigrateJobData, RepoResult>(MIGRATE_QUEUE, { connection, prefix: QUEUE_PREFIX });
-  const queueEvents = new QueueEvents(MIGRATE_QUEUE, { connection: eventsConnection, prefix: QUEUE_PREFIX });
+  const connection = createRedis(redis.url, 'gh2cc-migrate-cli');
+  const eventsConnection = createRedis(redis.url, 'gh2cc-migrate-cli-events');
+  const queue = new Queue<MigrateJobData, RepoResult>(MIGRATE_QUEUE, { connection, prefix: redis.prefix });
+  const queueEvents = new QueueEvents(MIGRATE_QUEUE, { connection: eventsConnection, prefix: redis.prefix });
   const runId = `run-${Date.now()}-${randomUUID().slice(0, 8)}`;
   const pending = new Map<string, PlannedRepo>();
   const results = new Map<string, RepoResult>();

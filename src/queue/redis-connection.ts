@@ -2,10 +2,10 @@ import { Redis } from 'ioredis';
 import { Gh2ccError } from '../util/errors.ts';
 
 /**
- * gh2cc's keys all live under one hash tag, so every key a BullMQ script touches lands in the same slot on
- * Redis Cluster / ElastiCache cluster mode.
+ * gh2cc's keys all live under one hash tag (`redis.prefix`, default `{gh2cc}`), so every key a BullMQ script
+ * touches lands in the same slot on Redis Cluster / ElastiCache cluster mode.
  */
-export const QUEUE_PREFIX = '{gh2cc}';
+export const DEFAULT_PREFIX = '{gh2cc}';
 
 /** An ioredis connection as BullMQ workers need it (no per-command retry limit; BullMQ handles reconnects). */
 export function createRedis(url: string, name: string): Redis {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { QUEUE_PREFIX } from './redis-connection.ts';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -16,10 +15,11 @@ export interface RepoLock {
  */
 export async function acquireRepoLock(
   redis: Redis,
+  prefix: string,
   repo: string,
   ttlMs: number,
 ): Promise<RepoLock | undefined> {
-  const key = `${QUEUE_PREFIX}:lock:repo:${repo}`;
+  const key = `${prefix}:lock:repo:${repo}`;
   const token = randomUUID();
   const ok = await redis.set(key, token, 'PX', ttlMs, 'NX');
   if (ok !== 'OK') return undefined;

@@ -15,6 +15,8 @@ const PASSWORD_TTL_MS = 15 * 60 * 1000;
 
 export interface PushLogEntry {
   readonly repo: string;
+  /** When the request that carried the push arrived, and when it was answered. */
+  readonly started: string;
   readonly time: string;
   readonly accepted: boolean;
   readonly refs: readonly RefUpdate[];
@@ -125,6 +127,7 @@ export function createCodeCommitGit(options: CodeCommitGitOptions): SandboxHandl
       return true;
     }
     const record = newRecordPath(options.tmpDir);
+    const started = new Date().toISOString();
     await serveGitCgi(req, res, {
       projectRoot: reposDir,
       pathInfo: `/${name}.git${rest}`,
@@ -138,6 +141,7 @@ export function createCodeCommitGit(options: CodeCommitGitOptions): SandboxHandl
     if (push !== undefined) {
       const entry: PushLogEntry = {
         repo: name,
+        started,
         time: new Date().toISOString(),
         accepted: push.accepted,
         refs: push.updates,

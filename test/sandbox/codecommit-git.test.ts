@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CodeCommitClient, CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -6,6 +5,7 @@ import { codecommitGitCredential } from '../../src/codecommit/git-password.ts';
 import { runGit } from '../../src/git/run-git.ts';
 import type { PushLogEntry } from '../../src/sandbox/codecommit-git.ts';
 import { gitWithHelper, lsRemote, makeRepo } from '../helpers/git.ts';
+import { readPushLog } from '../helpers/push-log.ts';
 
 const sandbox = inject('sandbox');
 const sandboxDir = inject('sandboxDir');
@@ -38,12 +38,8 @@ async function createRepo(name: string): Promise<string> {
   return `${cc.gitUrl}/v1/repos/${name}`;
 }
 
-async function pushLog(): Promise<PushLogEntry[]> {
-  const text = await readFile(join(sandboxDir, 'codecommit', 'push-log.jsonl'), 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as PushLogEntry);
+function pushLog(): Promise<PushLogEntry[]> {
+  return readPushLog(join(sandboxDir, 'codecommit', 'push-log.jsonl'));
 }
 
 describe('sandbox CodeCommit git endpoint', () => {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { gitEnv } from '../../git/git-env.ts';
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -84,22 +85,11 @@ interface StateFile {
   readonly repositories: Record<string, RepositoryRecord>;
 }
 
-/**
- * Git runs with no system or global configuration and never prompts, so a developer's own settings
- * (hooks, default branch, credential helpers) cannot change what the sandbox stores.
- */
-function gitEnv(): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_TERMINAL_PROMPT: '0',
-    LC_ALL: 'C',
-  };
-}
-
 async function git(gitDir: string, args: readonly string[]): Promise<string> {
+  // The shared isolated environment: a developer's own git settings cannot change what the sandbox stores.
+  // cwd is the repo itself, so a caller's vanished working directory cannot break git.
   const { stdout } = await execFileAsync('git', ['--git-dir', gitDir, ...args], {
+    cwd: gitDir,
     env: gitEnv(),
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -320,7 +310,7 @@ export function openCodeCommitStore(options: CodeCommitStoreOptions): CodeCommit
     // directory as a live repository, so it must never see a half-initialised one.
     const tmp = join(reposDir, `.tmp-${randomUUID()}`);
     try {
-      await execFileAsync('git', ['init', '--bare', '--quiet', tmp], { env: gitEnv() });
+      await execFileAsync('git', ['init', '--bare', '--quiet', tmp], { cwd: reposDir, env: gitEnv() });
       await appendFile(join(tmp, 'config'), REPO_CONFIG, 'utf8');
       await rename(tmp, repoPath(name));
     } catch (err) {

@@ -1,0 +1,182 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MigrationReport } from '../../src/migrate/report.ts';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { createLogger } from '../../src/util/logger.ts';
+import { lsRemote, tempDir } from '../helpers/git.ts';
+import { eventually, gh2cc } from '../helpers/processes.ts';
+import { pushAnomalies, readPushLog } from '../helpers/push-log.ts';
+import { seedOrg } from '../helpers/seed-org.ts';
+
+async function readReport(path: string): Promise<MigrationReport> {
+  return JSON.parse(await readFile(path, 'utf8')) as MigrationReport;
+}
+
+/** Every file below `dir`, as text, for scanning. */
+async function allText(dir: string): Promise<string> {
+  const parts: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (/\/objects\//.test(path)) continue;
+    parts.push(await readFile(path, 'utf8').catch(() => ''));
+  }
+  return parts.join('\n');
+}
+
+describe('gh2cc migrate against the sandbox', () => {
+  let sandbox: RunningSandbox;
+  let work: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    work = await tempDir('gh2cc-migrate-');
+    sandbox = await startSandbox({
+      dir: join(work, 'sandbox'),
+      log: createLogger({ level: 'silent' }),
+      latencyMs: 5,
+    });
+    await seedOrg(sandbox.githubDir, 'acme', [
+      { name: 'api', commits: 30, branches: 3, tags: 8, pulls: 2 },
+      { name: 'web', commits: 600, branches: 1, tags: 2 },
+      { name: 'tools', commits: 5 },
+      { name: 'blank', commits: 0 },
+    ]);
+    await seedOrg(sandbox.githubDir, 'clash', [
+      { name: 'lib.git', commits: 2 },
+      { name: 'lib-git', commits: 2 },
+    ]);
+    await seedOrg(
+      sandbox.githubDir,
+      'slow',
+      Array.from({ length: 6 }, (_, i) => ({ name: `s${i}`, commits: 400, tags: 4 })),
+    );
+    env = { ...sandbox.info.env, GH2CC_CACHE_DIR: join(work, 'cache') };
+  });
+
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  it('migrates every branch and tag, verified, never refs/pull/*; a re-run pushes nothing; no secret is written anywhere', async () => {
+    const first = gh2cc(
+      [
+        'migrate',
+        '--org',
+        'acme',
+        '--report',
+        join(work, 'r1.json'),
+        '--log-file',
+        join(work, 'm1.log'),
+        '--increment-commits',
+        '250',
+      ],
+      env,
+      work,
+    );
+    expect(await first.exited, first.stderr()).toBe(0);
+    const r1 = await readReport(join(work, 'r1.json'));
+    expect(r1.summary).toMatchObject({ total: 4, migrated: 3, empty: 1, failed: 0 });
+    expect(r1.repos.every((r) => r.verified)).toBe(true);
+    const web = r1.repos.find((r) => r.repo === 'acme/web');
+    expect(web?.pushes).toBeGreaterThanOrEqual(3); // 600 commits in steps of 250: two increments, then the refs
+
+    const gh = await lsRemote(work, join(sandbox.githubDir, 'acme', 'api.git'));
+    const cc = await lsRemote(work, join(sandbox.codecommitDir, 'repos', 'api.git'));
+    expect([...gh.keys()].filter((r) => r.startsWith('refs/pull/'))).toHaveLength(2);
+    for (const ref of gh.keys()) if (ref.startsWith('refs/pull/')) gh.delete(ref);
+    expect(cc).toEqual(gh);
+    expect(cc.size).toBe(1 + 3 + 8);
+
+    const pushesAfterFirst = (await readPushLog(sandbox.pushLog)).length;
+    const second = gh2cc(
+      ['migrate', '--org', 'acme', '--report', join(work, 'r2.json'), '--log-file', join(work, 'm2.log')],
+      env,
+      work,
+    );
+    expect(await second.exited, second.stderr()).toBe(0);
+    const r2 = await readReport(join(work, 'r2.json'));
+    expect(r2.summary.refsPushed).toBe(0);
+    expect(r2.summary).toMatchObject({ 'up-to-date': 3, empty: 1, failed: 0 });
+    expect((await readPushLog(sandbox.pushLog)).length).toBe(pushesAfterFirst);
+    expect(second.stdout()).toContain('0 refs pushed');
+
+    const secrets = [
+      sandbox.info.github.token,
+      sandbox.info.codecommit.secretAccessKey,
+      sandbox.info.github.webhookSecret,
+    ];
+    const written = [
+      first.stdout(),
+      first.stderr(),
+      second.stdout(),
+      second.stderr(),
+      await readFile(join(work, 'm1.log'), 'utf8'),
+      await readFile(join(work, 'r1.json'), 'utf8'),
+      await allText(join(work, 'cache')),
+    ].join('\n');
+    expect(written).toContain('acme/api');
+    for (const s of secrets) expect(written).not.toContain(s);
+  });
+
+  it('fails on a name collision before changing anything', async () => {
+    const before = await readdir(join(sandbox.codecommitDir, 'repos'));
+    const run = gh2cc(['migrate', '--org', 'clash', '--log-file', join(work, 'clash.log')], env, work);
+    expect(await run.exited).toBe(2);
+    expect(run.stderr()).toMatch(/name collision: .*lib\.git.*lib-git.*"lib-git"/);
+    expect(run.stderr()).toContain('nothing was changed');
+    expect(await readdir(join(sandbox.codecommitDir, 'repos'))).toEqual(before);
+
+    const dry = gh2cc(
+      ['migrate', '--org', 'clash', '--dry-run', '--json', '--log-file', join(work, 'clash2.log')],
+      env,
+      work,
+    );
+    expect(await dry.exited).toBe(2);
+    expect((JSON.parse(dry.stdout()) as { errors: string[] }).errors[0]).toContain('name collision');
+  });
+
+  it('resumes after being killed mid-run and after Ctrl-C, ending verified without pushing anything twice', async () => {
+    const opts = ['migrate', '--org', 'slow', '--increment-commits', '50', '--concurrency', '2'];
+    const killed = gh2cc([...opts, '--log-file', join(work, 'k1.log')], env, work);
+    await eventually(
+      async () => (await readPushLog(sandbox.pushLog)).some((e) => e.repo.startsWith('s')),
+      60_000,
+      'first push',
+    );
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+
+    const interrupted = gh2cc(
+      [...opts, '--log-file', join(work, 'k2.log'), '--report', join(work, 'k2.json')],
+      env,
+      work,
+    );
+    const seen = (await readPushLog(sandbox.pushLog)).length;
+    await eventually(
+      async () => (await readPushLog(sandbox.pushLog)).length > seen + 2,
+      60_000,
+      'more pushes',
+    );
+    interrupted.child.kill('SIGINT');
+    expect(await interrupted.exited).toBe(1);
+    const partial = await readReport(join(work, 'k2.json'));
+    expect(partial.summary.interrupted).toBeGreaterThan(0);
+
+    const resumed = gh2cc(
+      [...opts, '--log-file', join(work, 'k3.log'), '--report', join(work, 'k3.json')],
+      env,
+      work,
+    );
+    expect(await resumed.exited, resumed.stderr()).toBe(0);
+    const done = await readReport(join(work, 'k3.json'));
+    expect(done.summary.failed + done.summary.interrupted).toBe(0);
+    expect(done.repos.every((r) => r.verified)).toBe(true);
+    const { overlapping, repeated } = pushAnomalies(
+      (await readPushLog(sandbox.pushLog)).filter((e) => /^s\d$/.test(e.repo)),
+    );
+    expect(overlapping).toEqual([]);
+    expect(repeated).toEqual([]);
+  });
+});
