@@ -76,6 +76,30 @@ function branchOrder(actions: readonly RefAction[], defaultBranch: string): RefA
     .sort((a, b) => (a.ref === head ? -1 : b.ref === head ? 1 : 0));
 }
 
+/**
+ * Intermediate commits for first pushes of long histories. One count first: when everything new is within
+ * one increment (the common case) no per-branch walk is needed. Each branch is walked excluding what will
+ * already be on CodeCommit when its turn comes (the branches pushed before it).
+ */
+async function incrementsFor(
+  cache: MirrorCache,
+  branches: readonly RefAction[],
+  pushedTips: readonly string[],
+  every: number,
+): Promise<Map<string, string[]>> {
+  const increments = new Map<string, string[]>();
+  const tips = branches.flatMap((a) => (a.kind === 'delete' ? [] : [a.sha]));
+  if (tips.length === 0 || (await cache.countNewCommits(tips, pushedTips)) <= every) return increments;
+  const excluded = [...pushedTips];
+  for (const action of branches) {
+    if (action.kind === 'delete') continue;
+    const points = incrementPoints(await cache.firstParentCommits(action.sha, excluded), every);
+    if (points.length > 0) increments.set(action.ref, points);
+    excluded.push(action.sha);
+  }
+  return increments;
+}
+
 function describeDivergence(d: readonly Divergence[]): string {
   const list = d
     .slice(0, 5)
@@ -116,32 +140,38 @@ export async function migrateRepo(
   try {
     checkpoint(deps.signal);
     progress('ensure');
-    const ensured = await retry('create CodeCommit repository', () =>
-      ensureRepository(
-        deps.codecommit,
-        target,
-        source,
-        deps.kmsKeyId === undefined ? {} : { kmsKeyId: deps.kmsKeyId },
-      ),
-    );
-    created = ensured.created;
-    warnings.push(...ensured.notes);
-
-    checkpoint(deps.signal);
-    progress('fetch');
     const cache = new MirrorCache(join(deps.cacheDir, source.owner, `${source.name}.git`));
-    await cache.ensure();
-    await retry('fetch from GitHub', () => cache.fetch(source.cloneUrl, deps.githubAuth, deps.signal));
-    const local = await cache.localRefs();
     const url = deps.remote.url(target);
     const remoteRefs = async (): Promise<Map<string, string>> =>
       retry('list CodeCommit refs', async () =>
         cache.remoteRefs(url, await deps.remote.auth(target), 'ls-remote CodeCommit', deps.signal),
       );
+    // Creating the CodeCommit repo and fetching from GitHub do not depend on each other: both are mostly
+    // waiting on the network, so they overlap.
+    const fetched = (async () => {
+      await cache.ensure();
+      await retry('fetch from GitHub', () => cache.fetch(source.cloneUrl, deps.githubAuth, deps.signal));
+      progress('fetch');
+    })();
+    const [ensured] = await Promise.all([
+      retry('create CodeCommit repository', () =>
+        ensureRepository(
+          deps.codecommit,
+          target,
+          source,
+          deps.kmsKeyId === undefined ? {} : { kmsKeyId: deps.kmsKeyId },
+        ),
+      ),
+      fetched,
+    ]);
+    created = ensured.created;
+    warnings.push(...ensured.notes);
+    const local = await cache.localRefs();
 
     checkpoint(deps.signal);
     progress('plan');
-    const current = await remoteRefs();
+    // A repository created a moment ago has no refs: no need to ask.
+    const current = created ? new Map<string, string>() : await remoteRefs();
     const known = await cache.knownObjects(current.values());
     const plan = planRefs(local, current, known);
     if (plan.divergent.length > 0) {
@@ -149,17 +179,11 @@ export async function migrateRepo(
         `${describeDivergence(plan.divergent)} because CodeCommit was changed outside gh2cc; left alone`,
       );
     }
-    const increments = new Map<string, string[]>();
     const pushedTips = [...current.values()].filter((sha) => known.has(sha));
-    for (const action of branchOrder(plan.actions, source.defaultBranch)) {
-      if (action.kind === 'delete') continue;
-      const firstParent = await cache.firstParentCommits(action.sha, pushedTips);
-      const points = incrementPoints(firstParent, deps.incrementCommits);
-      if (points.length > 0) increments.set(action.ref, points);
-      pushedTips.push(action.sha);
-    }
+    const branches = branchOrder(plan.actions, source.defaultBranch);
+    const increments = await incrementsFor(cache, branches, pushedTips, deps.incrementCommits);
     const ordered = [
-      ...branchOrder(plan.actions, source.defaultBranch),
+      ...branches,
       ...plan.actions.filter((a) => !a.ref.startsWith('refs/heads/') || a.kind === 'delete'),
     ];
     const steps = planPushSteps(ordered, increments, deps.maxRefsPerPush);
@@ -184,24 +208,25 @@ export async function migrateRepo(
       progress('push', i + 1, steps.length);
     }
 
-    if (local.has(`refs/heads/${source.defaultBranch}`)) {
-      await retry('set default branch', () =>
-        setDefaultBranch(deps.codecommit, target, source.defaultBranch),
-      );
-    }
-    if (local.size > 0 && (await cache.usesLfs(`refs/heads/${source.defaultBranch}`).catch(() => false))) {
+    checkpoint(deps.signal);
+    progress('verify');
+    // Verification compares CodeCommit's refs, listed afresh, with what was fetched from GitHub in this run
+    // (`gh2cc verify` asks both sides again at any later time). Default branch and LFS check run alongside.
+    const [, usesLfs, codecommitNow] = await Promise.all([
+      local.has(`refs/heads/${source.defaultBranch}`)
+        ? retry('set default branch', () => setDefaultBranch(deps.codecommit, target, source.defaultBranch))
+        : Promise.resolve(false),
+      local.size > 0
+        ? cache.usesLfs(`refs/heads/${source.defaultBranch}`).catch(() => false)
+        : Promise.resolve(false),
+      remoteRefs(),
+    ]);
+    if (usesLfs) {
       warnings.push(
         'uses Git LFS: pointer files were mirrored, but CodeCommit has no LFS, so the large files themselves were not',
       );
     }
-
-    checkpoint(deps.signal);
-    progress('verify');
-    const githubNow = await retry('ls-remote GitHub', () =>
-      cache.remoteRefs(source.cloneUrl, deps.githubAuth, 'ls-remote GitHub', deps.signal),
-    );
-    const codecommitNow = await remoteRefs();
-    const diff = compareRefs(githubNow, codecommitNow);
+    const diff = compareRefs(local, codecommitNow);
     if (diff.length > 0) {
       errors.push(`verification failed: ${describeDivergence(diff)}`);
     } else {

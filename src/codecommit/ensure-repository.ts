@@ -25,6 +25,7 @@ function errorName(err: unknown): string {
 
 /** Turns an SDK error into a Gh2ccError (the SDK has already retried throttling and 5xx by now). */
 export function classifyAwsError(err: unknown, what: string): Gh2ccError {
+  if (err instanceof Gh2ccError) return err;
   const name = errorName(err);
   const msg = `${what}: ${name === '' ? '' : `${name}: `}${errorMessage(err)}`;
   if (/Throttling|TooManyRequests|RequestLimitExceeded/.test(name))

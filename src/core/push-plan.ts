@@ -12,7 +12,7 @@ export interface RefUpdateSpec {
 }
 
 export interface PushStep {
-  readonly kind: 'increment' | 'branches' | 'tags' | 'deletes';
+  readonly kind: 'increment' | 'branches' | 'refs' | 'tags' | 'deletes';
   readonly updates: readonly RefUpdateSpec[];
 }
 
@@ -30,7 +30,7 @@ function spec(action: RefAction, expectOverride?: string): RefUpdateSpec {
 /**
  * Orders a ref plan into pushes CodeCommit accepts, following AWS's guidance for large migrations: long
  * histories first, in increments along first-parent history (each step a separate, resumable push), then
- * branches, then tags, in batches of at most `maxRefsPerPush` ref updates; deletions last, so an interrupted
+ * branches before tags, in batches of at most `maxRefsPerPush` ref updates; deletions last, so an interrupted
  * run never removes anything before the replacement is in place.
  *
  * `increments` maps a branch ref to the intermediate commits to push before its final value, oldest first.
@@ -59,14 +59,20 @@ export function planPushSteps(
     }
     if (stepsFor.length > 0) finalExpect.set(action.ref, expect);
   }
-  const branches = actions.filter((a) => a.kind !== 'delete' && a.ref.startsWith('refs/heads/'));
-  const tags = actions.filter((a) => a.kind !== 'delete' && a.ref.startsWith('refs/tags/'));
+  // Branches before tags, as AWS advises, but in shared batches: a small repo is one push, not two.
+  const updates = [
+    ...actions.filter((a) => a.kind !== 'delete' && a.ref.startsWith('refs/heads/')),
+    ...actions.filter((a) => a.kind !== 'delete' && !a.ref.startsWith('refs/heads/')),
+  ];
   const deletes = actions.filter((a) => a.kind === 'delete');
-  for (const batch of chunk(branches, maxRefsPerPush)) {
-    steps.push({ kind: 'branches', updates: batch.map((a) => spec(a, finalExpect.get(a.ref))) });
+  for (const batch of chunk(updates, maxRefsPerPush)) {
+    const kind = batch.every((a) => a.ref.startsWith('refs/heads/'))
+      ? 'branches'
+      : batch.some((a) => a.ref.startsWith('refs/heads/'))
+        ? 'refs'
+        : 'tags';
+    steps.push({ kind, updates: batch.map((a) => spec(a, finalExpect.get(a.ref))) });
   }
-  for (const batch of chunk(tags, maxRefsPerPush))
-    steps.push({ kind: 'tags', updates: batch.map((a) => spec(a)) });
   for (const batch of chunk(deletes, maxRefsPerPush))
     steps.push({ kind: 'deletes', updates: batch.map((a) => spec(a)) });
   return steps;

@@ -68,15 +68,15 @@ describe('planPushSteps', () => {
     expect(steps.map((s) => [s.kind, s.updates.length])).toEqual([
       ['increment', 1],
       ['increment', 1],
-      ['branches', 1],
-      ['tags', 4000],
-      ['tags', 500],
+      ['refs', 4000],
+      ['tags', 501],
       ['deletes', 1],
     ]);
     expect(steps[0]?.updates[0]).toEqual({ ref: 'refs/heads/main', sha: 'i1', expect: '' });
     expect(steps[1]?.updates[0]).toEqual({ ref: 'refs/heads/main', sha: 'i2', expect: 'i1' });
     expect(steps[2]?.updates[0]).toEqual({ ref: 'refs/heads/main', sha: 'm', expect: 'i2' });
-    expect(steps[5]?.updates[0]).toEqual({ ref: 'refs/heads/old', sha: undefined, expect: 'o' });
+    expect(steps[4]?.updates[0]).toEqual({ ref: 'refs/heads/old', sha: undefined, expect: 'o' });
+    expect(planPushSteps(actions.slice(0, 3), new Map(), 4000).map((s) => s.kind)).toEqual(['refs']);
     expect(() => planPushSteps(actions, new Map(), 4001)).toThrow(RangeError);
   });
 

@@ -15,6 +15,7 @@ export function gh2cc(
   args: readonly string[],
   env: Record<string, string>,
   cwd = process.cwd(),
+  stdin?: string,
 ): RunningProcess {
   const child = spawn('node', [BIN, ...args], {
     cwd,
@@ -26,8 +27,9 @@ export function gh2cc(
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (stdin !== undefined) child.stdin?.end(stdin);
   let out = '';
   let err = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));

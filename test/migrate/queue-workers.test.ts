@@ -34,7 +34,7 @@ describe('migrate --redis-url with two gh2cc worker processes', () => {
         pulls: 1,
       })),
     );
-    env = { ...sandbox.info.env, GH2CC_REDIS_PREFIX: prefix, REDIS_URL: redisUrl, GH2CC_INCREMENT: '' };
+    env = { ...sandbox.info.env, GH2CC_REDIS_PREFIX: prefix, REDIS_URL: redisUrl };
   });
 
   afterAll(async () => {

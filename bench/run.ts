@@ -1,0 +1,214 @@
+/**
+ * gh2cc benchmarks: each target is a ratio against a baseline measured in the same run, on the local sandbox.
+ *
+ *   npm run bench                 # all
+ *   npm run bench -- cold incremental refs
+ *
+ * cold:        whole-org migration vs raw `git clone --mirror` + `git push --mirror`, same concurrency (≤ 1.10×)
+ * incremental: sync after a one-commit push to a large repo vs re-mirroring it from scratch (≥ 20× faster)
+ * refs:        a 20,000-tag repo migrates in batches under the 4,000-ref limit (no refused push)
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CodeCommitClient, CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
+import pLimit from 'p-limit';
+import { loadConfig } from '../src/config/load-config.ts';
+import { gitAuthEnv } from '../src/git/git-auth.ts';
+import { runGit } from '../src/git/run-git.ts';
+import { createMigrationContext } from '../src/migrate/migration-context.ts';
+import { planMigration } from '../src/migrate/plan-migration.ts';
+import { runInProcess } from '../src/migrate/run-migration.ts';
+import { startSandbox, type RunningSandbox } from '../src/sandbox/start-sandbox.ts';
+import { createLogger } from '../src/util/logger.ts';
+import { codecommitGitCredential } from '../src/codecommit/git-password.ts';
+import { seedOrg } from '../test/helpers/seed-org.ts';
+import { readPushLog } from '../test/helpers/push-log.ts';
+
+const CONCURRENCY = 4;
+const log = createLogger({ level: 'silent' });
+
+interface Row {
+  name: string;
+  baselineS: number;
+  gh2ccS: number;
+  ratio: string;
+  target: string;
+  pass: boolean;
+}
+
+async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t = performance.now();
+  const v = await fn();
+  return [(performance.now() - t) / 1000, v];
+}
+
+function context(sandbox: RunningSandbox, org: string, cacheDir: string, extra: Record<string, string> = {}) {
+  const config = loadConfig({
+    env: { ...sandbox.info.env, GH2CC_ORG: org, GH2CC_CACHE_DIR: cacheDir, ...extra },
+  });
+  return { config, ctx: createMigrationContext(config, log) };
+}
+
+async function migrateOrg(
+  sandbox: RunningSandbox,
+  org: string,
+  cacheDir: string,
+  extra: Record<string, string> = {},
+) {
+  const { config, ctx } = context(sandbox, org, cacheDir, extra);
+  const plan = await planMigration(ctx, config, { org });
+  if (plan.errors.length > 0) throw new Error(plan.errors.join('; '));
+  const results = await runInProcess(ctx, plan.repos, {
+    concurrency: CONCURRENCY,
+    verify: 'refs',
+    wikis: false,
+  });
+  const bad = results.filter((r) => r.status === 'failed' || !r.verified);
+  if (bad.length > 0) throw new Error(`gh2cc failed: ${JSON.stringify(bad.map((b) => b.errors))}`);
+  return results;
+}
+
+function ccClient(sandbox: RunningSandbox): CodeCommitClient {
+  const cc = sandbox.info.codecommit;
+  return new CodeCommitClient({ endpoint: cc.endpoint, region: cc.region, credentials: cc });
+}
+
+/** What CI-action mirrors do: clone everything, create the repo, push everything. */
+async function rawMirror(
+  sandbox: RunningSandbox,
+  org: string,
+  repo: string,
+  target: string,
+  scratch: string,
+): Promise<void> {
+  const gh = sandbox.info.github;
+  const cc = sandbox.info.codecommit;
+  const dir = join(scratch, `${target}.git`);
+  const ghUrl = `${gh.apiUrl.replace('/api/v3', '')}/${org}/${repo}.git`;
+  await runGit(scratch, ['clone', '--mirror', '--quiet', ghUrl, dir], {
+    env: gitAuthEnv({ username: 'x', password: gh.token }),
+  });
+  await ccClient(sandbox).send(new CreateRepositoryCommand({ repositoryName: target }));
+  const host = new URL(cc.gitUrl).host;
+  const cred = codecommitGitCredential({ ...cc, host, path: `/v1/repos/${target}` });
+  // Only branches and tags: a plain --mirror would also push refs/pull/* (which a CI mirror trips over).
+  await runGit(
+    dir,
+    [
+      'push',
+      '--quiet',
+      `${cc.gitUrl}/v1/repos/${target}`,
+      'refs/heads/*:refs/heads/*',
+      'refs/tags/*:refs/tags/*',
+    ],
+    {
+      env: gitAuthEnv(cred),
+    },
+  );
+}
+
+async function benchCold(sandbox: RunningSandbox, work: string): Promise<Row> {
+  const repos = Array.from({ length: 12 }, (_, i) => ({
+    name: `repo-${i}`,
+    commits: 400 + i * 50,
+    branches: 4,
+    tags: 12,
+    pulls: 2,
+  }));
+  await seedOrg(sandbox.githubDir, 'cold', repos);
+  const scratch = await mkdtemp(join(work, 'raw-'));
+  const limit = pLimit(CONCURRENCY);
+  const [baseline] = await time(() =>
+    Promise.all(repos.map((r) => limit(() => rawMirror(sandbox, 'cold', r.name, `raw-${r.name}`, scratch)))),
+  );
+  const [gh2cc] = await time(() => migrateOrg(sandbox, 'cold', join(work, 'cache-cold')));
+  const ratio = gh2cc / baseline;
+  return {
+    name: `cold migration, ${repos.length} repos, concurrency ${CONCURRENCY}`,
+    baselineS: baseline,
+    gh2ccS: gh2cc,
+    ratio: `${ratio.toFixed(2)}×`,
+    target: '≤ 1.10×',
+    pass: ratio <= 1.1,
+  };
+}
+
+async function benchIncremental(sandbox: RunningSandbox, work: string): Promise<Row> {
+  await seedOrg(sandbox.githubDir, 'inc', [{ name: 'big', commits: 20_000, branches: 10, tags: 200 }]);
+  const cache = join(work, 'cache-inc');
+  await migrateOrg(sandbox, 'inc', cache);
+  // One new commit on GitHub's main.
+  const bare = join(sandbox.githubDir, 'inc', 'big.git');
+  const tip = (await runGit(bare, ['rev-parse', 'refs/heads/main'])).stdout.trim();
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'b',
+    GIT_AUTHOR_EMAIL: 'b@b',
+    GIT_COMMITTER_NAME: 'b',
+    GIT_COMMITTER_EMAIL: 'b@b',
+  };
+  const next = (
+    await runGit(bare, ['commit-tree', `${tip}^{tree}`, '-p', tip, '-m', 'one more'], { env })
+  ).stdout.trim();
+  await runGit(bare, ['update-ref', 'refs/heads/main', next, tip]);
+  const scratch = await mkdtemp(join(work, 'raw-inc-'));
+  const [baseline] = await time(() => rawMirror(sandbox, 'inc', 'big', 'raw-big', scratch));
+  const [gh2cc, results] = await time(() => migrateOrg(sandbox, 'inc', cache));
+  if (results[0]?.refsPushed !== 1) throw new Error(`expected one ref pushed, got ${results[0]?.refsPushed}`);
+  const speedup = baseline / gh2cc;
+  return {
+    name: 'incremental sync after a 1-commit push (20,000 commits)',
+    baselineS: baseline,
+    gh2ccS: gh2cc,
+    ratio: `${speedup.toFixed(1)}× faster`,
+    target: '≥ 20× faster',
+    pass: speedup >= 20,
+  };
+}
+
+async function benchRefs(sandbox: RunningSandbox, work: string): Promise<Row> {
+  await seedOrg(sandbox.githubDir, 'refs', [{ name: 'tags20k', commits: 50, tags: 20_000 }]);
+  const scratch = await mkdtemp(join(work, 'raw-refs-'));
+  let refused = false;
+  const [baseline] = await time(() =>
+    rawMirror(sandbox, 'refs', 'tags20k', 'raw-tags20k', scratch).catch(() => (refused = true)),
+  );
+  const [gh2cc] = await time(() => migrateOrg(sandbox, 'refs', join(work, 'cache-refs')));
+  const pushes = (await readPushLog(sandbox.pushLog)).filter((e) => e.repo === 'tags20k');
+  const ok = pushes.every((p) => p.accepted && p.refs.length <= 4000);
+  return {
+    name: `20,000-tag repo (${pushes.length} pushes; naive push ${refused ? 'refused' : 'accepted?!'})`,
+    baselineS: baseline,
+    gh2ccS: gh2cc,
+    ratio: ok ? 'no push over 4,000' : 'a push was refused',
+    target: 'all pushes ≤ 4,000 refs',
+    pass: ok && refused,
+  };
+}
+
+async function main(): Promise<void> {
+  const which = process.argv.slice(2);
+  const want = (n: string): boolean => which.length === 0 || which.includes(n);
+  const work = await mkdtemp(join(tmpdir(), 'gh2cc-bench-'));
+  const sandbox = await startSandbox({ dir: join(work, 'sandbox'), log });
+  // The SDK's default credential chain reads the process environment, as it would for a user.
+  Object.assign(process.env, sandbox.info.env);
+  const rows: Row[] = [];
+  try {
+    if (want('cold')) rows.push(await benchCold(sandbox, work));
+    if (want('incremental')) rows.push(await benchIncremental(sandbox, work));
+    if (want('refs')) rows.push(await benchRefs(sandbox, work));
+  } finally {
+    await sandbox.close();
+    await rm(work, { recursive: true, force: true });
+  }
+  for (const r of rows) {
+    console.log(
+      `${r.pass ? 'PASS' : 'FAIL'}  ${r.name}: baseline ${r.baselineS.toFixed(2)} s, gh2cc ${r.gh2ccS.toFixed(2)} s → ${r.ratio} (target ${r.target})`,
+    );
+  }
+  process.exitCode = rows.every((r) => r.pass) ? 0 : 1;
+}
+
+await main();
