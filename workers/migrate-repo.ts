@@ -231,8 +231,11 @@ export async function migrateRepo(
       errors.push(`verification failed: ${describeDivergence(diff)}`);
     } else {
       verified = true;
-      if (deps.verify === 'deep' && codecommitNow.size > 0)
-        await deepVerify(url, await deps.remote.auth(target), log);
+      if (deps.verify === 'deep' && codecommitNow.size > 0) {
+        await retry('clone back from CodeCommit', async () =>
+          deepVerify(url, await deps.remote.auth(target), log),
+        );
+      }
     }
     if (deps.wikis && source.hasWiki) {
       wiki = await migrateWiki(source, target, deps);
@@ -306,15 +309,25 @@ async function migrateWiki(
   deps: MigrateDeps,
 ): Promise<RepoResult | undefined> {
   const wikiUrl = source.cloneUrl.replace(/\.git$/, '.wiki.git');
-  const probe = await exec('git', ['ls-remote', '--heads', wikiUrl], {
-    env: gitAuthEnv(deps.githubAuth),
-    check: false,
-  });
-  if (probe.code !== 0) {
-    const err = classifyGitError(probe.stderr, 'probe the wiki');
-    if (err.code === 'not-found') return undefined;
-    throw err;
-  }
+  const exists = await withRetry(
+    'probe the wiki',
+    async () => {
+      const probe = await exec('git', ['ls-remote', '--heads', wikiUrl], {
+        env: gitAuthEnv(deps.githubAuth),
+        check: false,
+      });
+      if (probe.code === 0) return true;
+      const err = classifyGitError(probe.stderr, 'probe the wiki');
+      if (err.code === 'not-found') return false;
+      throw err;
+    },
+    {
+      log: deps.log,
+      ...(deps.retry === undefined ? {} : { policy: deps.retry }),
+      ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+    },
+  );
+  if (!exists) return undefined;
   const wikiSource: SourceRepo = {
     ...source,
     name: `${source.name}.wiki`,

@@ -171,13 +171,13 @@ export class MirrorCache {
     if (creates.length <= STAGING_THRESHOLD)
       return this.pushFrom(this.dir, url, auth, creates, leased, 'explicit', signal);
     const staging = await this.stagingRepo();
+    // Clearing what an earlier (perhaps failed) attempt left and staging this batch are two transactions:
+    // git refuses one that deletes and creates the same ref, or a ref and another below it (a, a/b).
     const existing = await git(staging, ['for-each-ref', '--format=delete %(refname)'], 'list staging refs');
-    const commands = [
-      ...existing.split('\n').filter((l) => l !== ''),
-      ...creates.map((u) => `create refs/stage/${u.ref.slice('refs/'.length)} ${u.sha ?? ''}`),
-    ];
-    if (commands.length > 0)
-      await git(staging, ['update-ref', '--stdin'], 'stage refs', { input: `${commands.join('\n')}\n` });
+    if (existing.trim() !== '')
+      await git(staging, ['update-ref', '--stdin'], 'clear staging refs', { input: existing });
+    const stage = creates.map((u) => `create refs/stage/${u.ref.slice('refs/'.length)} ${u.sha ?? ''}`);
+    await git(staging, ['update-ref', '--stdin'], 'stage refs', { input: `${stage.join('\n')}\n` });
     return this.pushFrom(staging, url, auth, creates, leased, 'staged', signal);
   }
 

@@ -10,6 +10,19 @@ export function classifyGithubError(err: unknown, what: string): Gh2ccError {
       fix: 'check GITHUB_TOKEN: it may be expired or revoked',
     });
   }
+  const message = errorMessage(err);
+  const remaining = (err as { response?: { headers?: Record<string, string | undefined> } }).response
+    ?.headers?.['x-ratelimit-remaining'];
+  // The throttling plugin gave up waiting: a rate limit, not a permission problem.
+  if (
+    (status === 403 || status === 429) &&
+    (/secondary rate|rate limit/i.test(message) || remaining === '0')
+  ) {
+    return new Gh2ccError('throttled', `GitHub kept rate-limiting requests for ${what}: ${message}`, {
+      cause: err,
+      fix: 'lower --concurrency, or run with a GitHub App installation token (higher limits)',
+    });
+  }
   if (status === 403) {
     return new Gh2ccError('auth', `GitHub denied access to ${what} (403)`, {
       cause: err,

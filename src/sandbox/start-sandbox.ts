@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { addSecret } from '../util/secrets.ts';
 import { createCodeCommitApi } from './codecommit/api/create-code-commit-api.ts';
 import { createCodeCommitGit, pushLogPath } from './codecommit-git.ts';
+import { createFaultInjector, type FaultKind, type FaultRule, type FaultSide } from './faults.ts';
 import { createGithubApi } from './github/index.ts';
 import { createGithubGit } from './github-git.ts';
 import { installHooks } from './push-record.ts';
@@ -24,6 +25,8 @@ export interface SandboxOptions {
   readonly latencyMs?: number;
   readonly webhookUrl?: string;
   readonly maxRefUpdates?: number;
+  /** Fault rules in force from the start (see `setFaults`). */
+  readonly faults?: readonly FaultRule[];
   readonly log: Logger;
 }
 
@@ -56,6 +59,14 @@ export interface RunningSandbox {
   readonly pushLog: string;
   /** Change where GitHub-style webhooks go (undefined: none are sent). */
   setWebhookUrl(url: string | undefined): void;
+  /**
+   * Makes matching requests fail as the real services fail (throttling, 5xx, dropped connections), replacing
+   * any earlier rules. Also reachable over HTTP: `POST /__sandbox/faults` on either server.
+   */
+  setFaults(rules: readonly FaultRule[]): void;
+  clearFaults(): void;
+  /** How many requests the current fault rules have failed, optionally only of one side or kind. */
+  faultHits(filter?: { readonly side?: FaultSide; readonly kind?: FaultKind }): number;
   close(): Promise<void>;
 }
 
@@ -77,10 +88,17 @@ async function loadSecrets(dir: string): Promise<SandboxSecrets> {
   }
 }
 
-function serve(handlers: readonly SandboxHandler[], latencyMs: number, log: Logger): Server {
+function serve(
+  handlers: readonly SandboxHandler[],
+  latencyMs: number,
+  log: Logger,
+  faults: SandboxHandler,
+): Server {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const run = async (): Promise<void> => {
       if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+      // Before any route: a failed request must leave the state untouched, as a refused one does upstream.
+      if (await faults(req, res)) return;
       for (const handler of handlers) {
         if (await handler(req, res)) return;
       }
@@ -131,6 +149,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   if (options.seed === 'demo') await seedDemo(githubDir, options.demoSize ?? DEFAULT_DEMO_SIZE);
 
   const log = options.log;
+  const faults = createFaultInjector({
+    token: secrets.githubToken,
+    log,
+    ...(options.faults === undefined ? {} : { rules: options.faults }),
+  });
   let githubBase = '';
   let webhookUrl = options.webhookUrl;
   const credentials = { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey };
@@ -143,6 +166,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     ],
     options.latencyMs ?? 0,
     log,
+    faults.handler('codecommit'),
   );
   const ghOptions = { dir: githubDir, token: secrets.githubToken, baseUrl: () => githubBase, log };
   const github = serve(
@@ -158,6 +182,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     ],
     options.latencyMs ?? 0,
     log,
+    faults.handler('github'),
   );
   const ghPort = await listen(github, options.githubPort ?? 0, host);
   const ccPort = await listen(codecommit, options.codecommitPort ?? 0, host);
@@ -197,6 +222,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     pushLog: pushLogPath(codecommitDir),
     setWebhookUrl(url) {
       webhookUrl = url;
+    },
+    setFaults(rules) {
+      faults.set(rules);
+    },
+    clearFaults() {
+      faults.clear();
+    },
+    faultHits(filter) {
+      return faults.hits(filter);
     },
     async close() {
       await Promise.all([close(github), close(codecommit)]);
