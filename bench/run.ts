@@ -115,6 +115,7 @@ async function benchCold(sandbox: RunningSandbox, work: string): Promise<Row> {
     branches: 4,
     tags: 12,
     pulls: 2,
+    blobBytes: 4096,
   }));
   await seedOrg(sandbox.githubDir, 'cold', repos);
   const scratch = await mkdtemp(join(work, 'raw-'));

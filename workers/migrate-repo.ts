@@ -16,7 +16,7 @@ import { exec } from '../src/util/exec.ts';
 import { Gh2ccError, errorMessage } from '../src/util/errors.ts';
 import { withRetry, type RetryPolicy } from '../src/util/retry.ts';
 
-export type RepoStatus = 'migrated' | 'up-to-date' | 'empty' | 'failed' | 'interrupted';
+export type RepoStatus = 'migrated' | 'up-to-date' | 'empty' | 'diverged' | 'failed' | 'interrupted';
 
 /** What the report says about one repository. */
 export interface RepoResult {
@@ -117,6 +117,7 @@ export async function migrateRepo(
   source: SourceRepo,
   target: string,
   deps: MigrateDeps,
+  hint: { readonly likelyAbsent?: boolean } = {},
 ): Promise<RepoResult> {
   const started = Date.now();
   const log = deps.log.child({ repo: source.fullName, target });
@@ -155,12 +156,10 @@ export async function migrateRepo(
     })();
     const [ensured] = await Promise.all([
       retry('create CodeCommit repository', () =>
-        ensureRepository(
-          deps.codecommit,
-          target,
-          source,
-          deps.kmsKeyId === undefined ? {} : { kmsKeyId: deps.kmsKeyId },
-        ),
+        ensureRepository(deps.codecommit, target, source, {
+          ...(deps.kmsKeyId === undefined ? {} : { kmsKeyId: deps.kmsKeyId }),
+          ...(hint.likelyAbsent === undefined ? {} : { likelyAbsent: hint.likelyAbsent }),
+        }),
       ),
       fetched,
     ]);
@@ -172,13 +171,19 @@ export async function migrateRepo(
     progress('plan');
     // A repository created a moment ago has no refs: no need to ask.
     const current = created ? new Map<string, string>() : await remoteRefs();
-    const known = await cache.knownObjects(current.values());
-    const plan = planRefs(local, current, known);
+    const pushed = await cache.pushedRecord();
+    const candidates = new Map<string, [string, string]>();
+    for (const [ref, sha] of current) {
+      const want = local.get(ref);
+      if (want !== undefined && want !== sha && pushed.get(ref) !== sha) candidates.set(ref, [sha, want]);
+    }
+    const plan = planRefs(local, current, { pushed, fastForward: await cache.fastForwards(candidates) });
     if (plan.divergent.length > 0) {
       warnings.push(
-        `${describeDivergence(plan.divergent)} because CodeCommit was changed outside gh2cc; left alone`,
+        `${describeDivergence(plan.divergent)}: changed in CodeCommit outside gh2cc, so left alone (reset or delete them in CodeCommit to resume mirroring them)`,
       );
     }
+    const known = await cache.knownObjects(current.values());
     const pushedTips = [...current.values()].filter((sha) => known.has(sha));
     const branches = branchOrder(plan.actions, source.defaultBranch);
     const increments = await incrementsFor(cache, branches, pushedTips, deps.incrementCommits);
@@ -200,6 +205,9 @@ export async function migrateRepo(
         cache.push(url, await deps.remote.auth(target), step.updates, deps.signal),
       );
       pushes += 1;
+      await cache.recordPushed(
+        new Map(step.updates.filter((u) => !rejected.includes(u.ref)).map((u) => [u.ref, u.sha])),
+      );
       refsPushed += step.kind === 'increment' ? 0 : step.updates.length - rejected.length;
       if (rejected.length > 0)
         warnings.push(
@@ -214,7 +222,9 @@ export async function migrateRepo(
     // (`gh2cc verify` asks both sides again at any later time). Default branch and LFS check run alongside.
     const [, usesLfs, codecommitNow] = await Promise.all([
       local.has(`refs/heads/${source.defaultBranch}`)
-        ? retry('set default branch', () => setDefaultBranch(deps.codecommit, target, source.defaultBranch))
+        ? retry('set default branch', () =>
+            setDefaultBranch(deps.codecommit, target, source.defaultBranch, { justCreated: created }),
+          )
         : Promise.resolve(false),
       local.size > 0
         ? cache.usesLfs(`refs/heads/${source.defaultBranch}`).catch(() => false)
@@ -226,11 +236,18 @@ export async function migrateRepo(
         'uses Git LFS: pointer files were mirrored, but CodeCommit has no LFS, so the large files themselves were not',
       );
     }
-    const diff = compareRefs(local, codecommitNow);
+    const divergentRefs = new Set(plan.divergent.map((d) => d.ref));
+    const diff = compareRefs(local, codecommitNow, divergentRefs);
     if (diff.length > 0) {
       errors.push(`verification failed: ${describeDivergence(diff)}`);
     } else {
       verified = true;
+      // What is verified equal is what the mirror may later move or delete; refs left alone are not recorded.
+      const record = new Map<string, string | undefined>();
+      for (const [ref, sha] of codecommitNow)
+        if (!divergentRefs.has(ref) && local.get(ref) === sha) record.set(ref, sha);
+      for (const ref of pushed.keys()) if (!codecommitNow.has(ref)) record.set(ref, undefined);
+      await cache.recordPushed(record);
       if (deps.verify === 'deep' && codecommitNow.size > 0) {
         await retry('clone back from CodeCommit', async () =>
           deepVerify(url, await deps.remote.auth(target), log),
@@ -241,8 +258,12 @@ export async function migrateRepo(
       wiki = await migrateWiki(source, target, deps);
       // GitHub turns wikis on by default; one without pages has no git repository and is not worth a warning.
       if (wiki === undefined) log.info('wiki enabled on GitHub but has no pages; nothing to mirror');
+      else if (wiki.status === 'failed' || wiki.status === 'interrupted') {
+        errors.push(`the wiki was not mirrored: ${wiki.errors[0] ?? wiki.status}`);
+      }
     }
     if (errors.length > 0) status = 'failed';
+    else if (plan.divergent.length > 0) status = 'diverged';
     else if (local.size === 0) status = 'empty';
     else if (steps.length === 0) status = 'up-to-date';
     if (local.size === 0) warnings.push('empty repository: created in CodeCommit with no branches');

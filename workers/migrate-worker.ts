@@ -50,8 +50,20 @@ export function startMigrateWorker(ctx: MigrationContext, options: MigrateWorker
         if (err instanceof Gh2ccError && !err.retryable) throw new UnrecoverableError(err.message);
         throw err;
       }
+      const { maxRefsPerPush, incrementCommits } = job.data;
       const deps = migrateDeps(
-        { ...ctx, log },
+        {
+          ...ctx,
+          log,
+          config: {
+            ...ctx.config,
+            mirror: {
+              ...ctx.config.mirror,
+              ...(maxRefsPerPush === undefined ? {} : { maxRefsPerPush }),
+              ...(incrementCommits === undefined ? {} : { incrementCommits }),
+            },
+          },
+        },
         {
           verify: job.data.verify,
           wikis: job.data.wikis,
@@ -60,7 +72,7 @@ export function startMigrateWorker(ctx: MigrationContext, options: MigrateWorker
           },
         },
       );
-      const result = await migrateRepo(source, target, deps);
+      const result = await migrateRepo(source, target, deps, { likelyAbsent: job.data.planned === 'create' });
       log.info({ status: result.status, refsPushed: result.refsPushed }, 'repository job done');
       return result;
     } finally {

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../util/errors.ts';
 import { createLogger, type Logger } from '../util/logger.ts';
 import type { MigrationPlan } from '../migrate/plan-migration.ts';
+import type { MigrationContext } from '../migrate/migration-context.ts';
 import {
   buildReport,
   exitCodeFor,
@@ -77,10 +78,11 @@ export function migrateOverrides(o: MigrateCliOptions): Record<string, unknown> 
   };
 }
 
-export function addMigrateOptions(cmd: Command): Command {
+/** Which repositories and how they are named: shared by `migrate` and `verify`. */
+export function addSelectionOptions(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'YAML config file')
-    .option('--org <org>', 'GitHub organization to migrate (env GH2CC_ORG)')
+    .option('--org <org>', 'GitHub organization (env GH2CC_ORG)')
     .option('--user <user>', "a user's repositories instead of an organization's")
     .option('--include <glob>', 'only repos whose name matches (repeatable)', collect)
     .option('--exclude <glob>', 'skip repos whose name matches (repeatable)', collect)
@@ -98,6 +100,12 @@ export function addMigrateOptions(cmd: Command): Command {
     .option('--suffix <suffix>', 'CodeCommit name suffix')
     .option('--name-template <template>', 'CodeCommit name template with {name} and {owner}')
     .option('--concurrency <n>', 'repositories at once (default 4)', parsePositiveInt)
+    .option('--log-file <file>', 'where the detailed log goes (default .gh2cc/logs/<command>-<time>.log)')
+    .option('--log-level <level>', 'log level for the log file (default: log.level, GH2CC_LOG_LEVEL, info)');
+}
+
+export function addMigrateOptions(cmd: Command): Command {
+  return addSelectionOptions(cmd)
     .addOption(
       new Option('--verify <mode>', 'refs: compare every ref; deep: also clone back and git fsck').choices([
         'refs',
@@ -118,9 +126,7 @@ export function addMigrateOptions(cmd: Command): Command {
     )
     .option('--dry-run', 'print the plan and change nothing')
     .option('--json', 'with --dry-run: the plan as JSON')
-    .option('--report <file>', 'write the JSON report here')
-    .option('--log-file <file>', 'where the detailed log goes (default .gh2cc/logs/migrate-<time>.log)')
-    .option('--log-level <level>', 'log level for the log file', 'info');
+    .option('--report <file>', 'write the JSON report here');
 }
 
 export function ownerOf(config: Config): { org: string } | { user: string } {
@@ -169,12 +175,38 @@ export async function runMigrateCli(
 ): Promise<{ code: number; report?: MigrationReport; logFile: string }> {
   for (const [k, v] of Object.entries(extraEnv)) process.env[k] = v;
   const config = await loadCliConfig(opts.config, migrateOverrides(opts));
-  const owner = ownerOf(config);
+  ownerOf(config); // a usage error is reported before anything else starts
   const logFile = defaultLogFile(opts.logFile, 'migrate');
-  const log = fileLogger(logFile, opts.logLevel ?? 'info');
+  const log = fileLogger(logFile, opts.logLevel ?? config.log.level);
   const { createMigrationContext } = await import('../migrate/migration-context.ts');
-  const { planMigration } = await import('../migrate/plan-migration.ts');
   const ctx = createMigrationContext(config, log);
+  // Installed before planning: Ctrl-C at any point stops cleanly, and a second one quits at once.
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    if (abort.signal.aborted) process.exit(130);
+    printError('Stopping after the current steps (Ctrl-C again to quit at once)…');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    return await planAndRun(opts, config, ctx, log, logFile, abort.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+async function planAndRun(
+  opts: MigrateCliOptions,
+  config: Config,
+  ctx: MigrationContext,
+  log: Logger,
+  logFile: string,
+  signal: AbortSignal,
+): Promise<{ code: number; report?: MigrationReport; logFile: string }> {
+  const { planMigration } = await import('../migrate/plan-migration.ts');
+  const owner = ownerOf(config);
   const ownerName = 'org' in owner ? owner.org : owner.user;
   printError(`Planning the migration of ${ownerName} from ${config.github.apiUrl} …`);
   const plan = await planMigration(ctx, config, owner);
@@ -210,25 +242,22 @@ export async function runMigrateCli(
     );
     return { code: 0, logFile };
   }
+  if (signal.aborted) {
+    printError('Stopped before any change.');
+    return { code: 130, logFile };
+  }
   printError(
     `${plan.repos.length} repositories to migrate (${plan.skipped.length} skipped by filters); details in ${logFile}`,
   );
 
-  const abort = new AbortController();
-  const onSigint = (): void => {
-    if (abort.signal.aborted) process.exit(130);
-    printError('Stopping after the current steps (Ctrl-C again to quit at once)…');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
   const started = new Date();
   const display = createProgressDisplay(plan.repos.length);
   const runOptions = {
     concurrency: config.migrate.concurrency,
     verify: config.migrate.verify,
     wikis: config.migrate.wikis,
-    signal: abort.signal,
+    signal,
+    push: { maxRefsPerPush: config.mirror.maxRefsPerPush, incrementCommits: config.mirror.incrementCommits },
   };
   const events = {
     onProgress: (p: MigrateProgress) => display.progress(p),
@@ -263,8 +292,6 @@ export async function runMigrateCli(
     return { code: exitCodeFor(report), report, logFile };
   } finally {
     display.stop();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
   }
 }
 

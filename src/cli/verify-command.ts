@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { renderTable } from '../migrate/report.ts';
 import type { CliContext } from './main.ts';
 import {
-  addMigrateOptions,
+  addSelectionOptions,
   migrateOverrides,
   ownerOf,
   fileLogger,
@@ -21,7 +21,7 @@ export async function runVerifyCli(opts: VerifyCliOptions): Promise<number> {
   const config = await loadCliConfig(opts.config, migrateOverrides(opts));
   const owner = ownerOf(config);
   const logFile = defaultLogFile(opts.logFile, 'verify');
-  const log = fileLogger(logFile, opts.logLevel ?? 'info');
+  const log = fileLogger(logFile, opts.logLevel ?? config.log.level);
   const { createMigrationContext } = await import('../migrate/migration-context.ts');
   const { planMigration } = await import('../migrate/plan-migration.ts');
   const { verifyRepos } = await import('../migrate/verify-repos.ts');
@@ -71,7 +71,7 @@ export async function runVerifyCli(opts: VerifyCliOptions): Promise<number> {
 }
 
 export function registerVerifyCommand(program: Command, ctx: CliContext): void {
-  addMigrateOptions(
+  addSelectionOptions(
     program
       .command('verify')
       .description('Compare GitHub and CodeCommit ref by ref for every repository of the org'),

@@ -20,7 +20,7 @@ export function registerWorkerCommand(program: Command, _ctx: CliContext): void 
       parsePositiveInt,
       30_000,
     )
-    .option('--log-level <level>', 'log level (JSON lines on stderr)', 'info')
+    .option('--log-level <level>', 'log level (JSON lines on stderr; default log.level / GH2CC_LOG_LEVEL)')
     .action(
       async (opts: {
         config?: string;
@@ -35,7 +35,7 @@ export function registerWorkerCommand(program: Command, _ctx: CliContext): void 
           throw new ConfigError([
             { path: 'redis.url', message: 'required: where the job queue lives (--redis-url or REDIS_URL)' },
           ]);
-        const log = createLogger({ level: opts.logLevel as 'info' });
+        const log = createLogger({ level: (opts.logLevel ?? config.log.level) as 'info' });
         const { createMigrationContext } = await import('../migrate/migration-context.ts');
         const { startMigrateWorker } = await import('../../workers/migrate-worker.ts');
         const running = startMigrateWorker(createMigrationContext(config, log), {

@@ -111,13 +111,15 @@ export async function ensureRepository(
   client: CodeCommitClient,
   name: string,
   repo: SourceRepo,
-  options: { kmsKeyId?: string } = {},
+  options: { kmsKeyId?: string; likelyAbsent?: boolean; retried?: boolean } = {},
 ): Promise<EnsureResult> {
   const { tags, notes: tagNotes } = repoTags(repo);
   const { description, note } = repoDescription(repo);
   const notes = [...tagNotes, ...(note === undefined ? [] : [note])];
   try {
-    const existing = await getRepository(client, name);
+    // When the plan saw no such repository, create straight away (one call); CodeCommit answers
+    // RepositoryNameExistsException if someone made it since, and the adoption checks below run.
+    const existing = options.likelyAbsent === true ? undefined : await getRepository(client, name);
     if (existing?.Arn === undefined) {
       try {
         const out = await client.send(
@@ -131,8 +133,8 @@ export async function ensureRepository(
         return { created: true, arn: out.repositoryMetadata?.Arn ?? '', notes };
       } catch (err) {
         // Another worker may have created it a moment ago: fall through to adoption checks.
-        if (errorName(err) !== 'RepositoryNameExistsException') throw err;
-        return await ensureRepository(client, name, repo, options);
+        if (errorName(err) !== 'RepositoryNameExistsException' || options.retried === true) throw err;
+        return await ensureRepository(client, name, repo, { ...options, likelyAbsent: false, retried: true });
       }
     }
     const arn = existing.Arn;
@@ -167,8 +169,14 @@ export async function setDefaultBranch(
   client: CodeCommitClient,
   name: string,
   branch: string,
+  options: { justCreated?: boolean } = {},
 ): Promise<boolean> {
   try {
+    // A repository created in this run is set outright (one call) rather than read first.
+    if (options.justCreated === true) {
+      await client.send(new UpdateDefaultBranchCommand({ repositoryName: name, defaultBranchName: branch }));
+      return true;
+    }
     const meta = await getRepository(client, name);
     if (meta === undefined || meta.defaultBranch === branch) return false;
     await client.send(new UpdateDefaultBranchCommand({ repositoryName: name, defaultBranchName: branch }));

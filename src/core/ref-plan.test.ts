@@ -15,7 +15,7 @@ describe('planRefs', () => {
         HEAD: 'b',
       }),
       m({ 'refs/heads/main': 'a', 'refs/heads/gone': 'g', 'refs/tags/v1': 't' }),
-      new Set(['a', 'g']),
+      { pushed: m({ 'refs/heads/main': 'a', 'refs/heads/gone': 'g' }), fastForward: new Set() },
     );
     expect(plan.actions).toEqual([
       { kind: 'update', ref: 'refs/heads/main', from: 'a', sha: 'b' },
@@ -26,11 +26,21 @@ describe('planRefs', () => {
     expect(plan.divergent).toEqual([]);
   });
 
+  it('moves a ref forward even without a record, but never deletes one the mirror did not push', () => {
+    const plan = planRefs(
+      m({ 'refs/heads/main': 'b' }),
+      m({ 'refs/heads/main': 'a', 'refs/heads/made-in-cc': 'b', 'refs/tags/cc-tag': 'a' }),
+      { pushed: new Map(), fastForward: new Set(['refs/heads/main']) },
+    );
+    expect(plan.actions).toEqual([{ kind: 'update', ref: 'refs/heads/main', from: 'a', sha: 'b' }]);
+    expect(plan.divergent.map((d) => d.ref)).toEqual(['refs/heads/made-in-cc', 'refs/tags/cc-tag']);
+  });
+
   it('reports refs moved by someone else and leaves them alone', () => {
     const plan = planRefs(
       m({ 'refs/heads/main': 'b' }),
       m({ 'refs/heads/main': 'x', 'refs/heads/cc-only': 'y', 'refs/heads/gh2cc-backup/main/x': 'x' }),
-      new Set(),
+      { pushed: m({ 'refs/heads/main': 'w', 'refs/heads/cc-only': 'z' }), fastForward: new Set() },
     );
     expect(plan.actions).toEqual([]);
     expect(plan.divergent).toEqual([

@@ -32,13 +32,22 @@ export interface RefPlan {
   readonly upToDate: number;
 }
 
+/** What the mirror knows about CodeCommit's refs beyond their current values. */
+export interface MirrorRecord {
+  /** The value the mirror itself last pushed (or verified) for each ref. */
+  readonly pushed: RefMap;
+  /** Refs whose CodeCommit value is an ancestor of GitHub's: moving them forward loses no commit. */
+  readonly fastForward: ReadonlySet<string>;
+}
+
 /**
- * What to push so CodeCommit matches GitHub. A target value the mirror cannot account for — a commit it never
- * fetched from GitHub — is divergence: it is reported and that ref left alone, so no commit that exists only
- * in CodeCommit is ever orphaned. Target values the mirror knows (`known`: objects present in the mirror
- * cache, i.e. once on GitHub) may be moved or deleted, which replicates GitHub force-pushes and deletions.
+ * What to push so CodeCommit matches GitHub, without ever losing a commit that exists only in CodeCommit.
+ * A ref may be moved when CodeCommit still holds what the mirror last pushed there (GitHub force-pushed) or
+ * when the move is a fast-forward; it may be deleted only when CodeCommit still holds what the mirror last
+ * pushed (GitHub deleted it). Anything else — a ref someone moved or created in CodeCommit — is divergence:
+ * reported and left alone.
  */
-export function planRefs(source: RefMap, target: RefMap, known: ReadonlySet<string>): RefPlan {
+export function planRefs(source: RefMap, target: RefMap, record: MirrorRecord): RefPlan {
   const src = mirroredRefs(source);
   const dst = mirroredRefs(target);
   const actions: RefAction[] = [];
@@ -48,12 +57,13 @@ export function planRefs(source: RefMap, target: RefMap, known: ReadonlySet<stri
     const current = dst.get(ref);
     if (current === undefined) actions.push({ kind: 'create', ref, sha });
     else if (current === sha) upToDate += 1;
-    else if (known.has(current)) actions.push({ kind: 'update', ref, from: current, sha });
-    else divergent.push({ ref, source: sha, target: current });
+    else if (record.pushed.get(ref) === current || record.fastForward.has(ref)) {
+      actions.push({ kind: 'update', ref, from: current, sha });
+    } else divergent.push({ ref, source: sha, target: current });
   }
   for (const [ref, current] of [...dst].sort(byRef)) {
     if (src.has(ref)) continue;
-    if (known.has(current)) actions.push({ kind: 'delete', ref, from: current });
+    if (record.pushed.get(ref) === current) actions.push({ kind: 'delete', ref, from: current });
     else divergent.push({ ref, source: undefined, target: current });
   }
   return { actions, divergent, upToDate };
@@ -63,15 +73,23 @@ function byRef(a: readonly [string, string], b: readonly [string, string]): numb
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
 
-/** Refs on both sides that differ (or exist on one side only); empty means verified equal. */
-export function compareRefs(source: RefMap, target: RefMap): Divergence[] {
+/**
+ * Refs on both sides that differ (or exist on one side only); empty means verified equal. Refs in `ignore`
+ * (divergence already reported and deliberately left alone) are not compared.
+ */
+export function compareRefs(
+  source: RefMap,
+  target: RefMap,
+  ignore: ReadonlySet<string> = new Set(),
+): Divergence[] {
   const src = mirroredRefs(source);
   const dst = mirroredRefs(target);
   const out: Divergence[] = [];
   for (const [ref, sha] of src) {
     const t = dst.get(ref);
-    if (t !== sha) out.push({ ref, source: sha, target: t ?? '' });
+    if (t !== sha && !ignore.has(ref)) out.push({ ref, source: sha, target: t ?? '' });
   }
-  for (const [ref, t] of dst) if (!src.has(ref)) out.push({ ref, source: undefined, target: t });
+  for (const [ref, t] of dst)
+    if (!src.has(ref) && !ignore.has(ref)) out.push({ ref, source: undefined, target: t });
   return out.sort((a, b) => (a.ref < b.ref ? -1 : 1));
 }

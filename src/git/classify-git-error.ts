@@ -34,6 +34,12 @@ export function classifyGitError(stderr: string, what: string): Gh2ccError {
   if (/stale info|fetch first|non-fast-forward|\[rejected\]|remote rejected/i.test(text)) {
     return new Gh2ccError('conflict', message, { retryable: false });
   }
+  if (/SSL certificate problem|certificate verify failed|returned error: 413/i.test(text)) {
+    return new Gh2ccError('git', message, {
+      retryable: false,
+      fix: 'check the TLS setup (GIT_SSL_CAINFO for a private CA) or the size limits of any proxy in the way',
+    });
+  }
   if (
     /returned error: 5\d\d|RPC failed|Connection reset|Connection refused|Empty reply|Failed to connect|early EOF|remote end hung up|unexpected disconnect|timed out|Could not resolve host|SSL|transfer closed|Recv failure|Send failure|HTTP\/2 stream|Internal Server Error|Service Unavailable/i.test(
       text,

@@ -14,7 +14,16 @@ export function gitEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
     GIT_TERMINAL_PROMPT: '0',
     GIT_ASKPASS: '',
     SSH_ASKPASS: '',
+    // ssh mode: agent keys work, and an unknown host key fails instead of waiting for a prompt.
+    SSH_AUTH_SOCK: process.env['SSH_AUTH_SOCK'],
+    GIT_SSH_COMMAND: process.env['GIT_SSH_COMMAND'] ?? 'ssh -o BatchMode=yes',
+    // Corporate networks: the same proxy and CA settings the AWS SDK honours.
+    HTTPS_PROXY: process.env['HTTPS_PROXY'] ?? process.env['https_proxy'],
+    HTTP_PROXY: process.env['HTTP_PROXY'] ?? process.env['http_proxy'],
+    NO_PROXY: process.env['NO_PROXY'] ?? process.env['no_proxy'],
+    GIT_SSL_CAINFO: process.env['GIT_SSL_CAINFO'],
   };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   for (const [k, v] of Object.entries(extra)) {
     if (v !== undefined) env[k] = v;
   }

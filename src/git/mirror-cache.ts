@@ -1,10 +1,13 @@
 import { appendFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { exec } from '../util/exec.ts';
 import { gitAuthEnv, type GitAuth } from './git-auth.ts';
 import { gitEnv } from './git-env.ts';
 import { classifyGitError } from './classify-git-error.ts';
 import type { RefUpdateSpec } from '../core/push-plan.ts';
+
+/** Where the record of what the mirror pushed lives inside the cache (see pushedRecord). */
+const RECORD_PREFIX = 'refs/gh2cc/pushed/';
 
 /** Above this many new refs in one push, they go through a staging repo and wildcard refspecs (see push). */
 const STAGING_THRESHOLD = 200;
@@ -97,6 +100,51 @@ export class MirrorCache {
       signal,
     });
     return parseRefLines(out);
+  }
+
+  /**
+   * What the mirror itself last pushed to (or verified on) CodeCommit, kept as `refs/gh2cc/pushed/<ref>` in
+   * the cache. Only refs recorded here may be deleted or force-moved on CodeCommit; a cold cache records
+   * nothing, so the mirror then reports rather than deletes.
+   */
+  async pushedRecord(): Promise<Map<string, string>> {
+    const out = await git(
+      this.dir,
+      ['for-each-ref', '--format=%(objectname) %(refname)', RECORD_PREFIX],
+      'read push record',
+    );
+    return new Map(
+      [...parseRefLines(out)].map(([ref, sha]) => [`refs/${ref.slice(RECORD_PREFIX.length)}`, sha]),
+    );
+  }
+
+  /** Records values now on CodeCommit (undefined: the ref is gone there). */
+  async recordPushed(values: ReadonlyMap<string, string | undefined>): Promise<void> {
+    const lines = [...values].map(([ref, sha]) => {
+      const name = `${RECORD_PREFIX}${ref.slice('refs/'.length)}`;
+      return sha === undefined ? `delete ${name}` : `update ${name} ${sha}`;
+    });
+    if (lines.length > 0)
+      await git(this.dir, ['update-ref', '--stdin'], 'record pushed refs', {
+        input: `${lines.join('\n')}\n`,
+      });
+  }
+
+  /** Refs (of `candidates`, ref → [from, to]) where `from` is present here and an ancestor of `to`. */
+  async fastForwards(candidates: ReadonlyMap<string, readonly [string, string]>): Promise<Set<string>> {
+    const out = new Set<string>();
+    if (candidates.size === 0) return out;
+    const known = await this.knownObjects([...candidates.values()].map(([from]) => from));
+    for (const [ref, [from, to]] of candidates) {
+      if (!known.has(from)) continue;
+      const r = await exec('git', ['merge-base', '--is-ancestor', from, to], {
+        cwd: this.dir,
+        env: gitEnv(),
+        check: false,
+      });
+      if (r.code === 0) out.add(ref);
+    }
+    return out;
   }
 
   /** The subset of `shas` whose objects exist here (i.e. that came from GitHub at some point). */
@@ -213,7 +261,8 @@ export class MirrorCache {
 
   /** A bare repo beside the cache that borrows its objects (alternates) and holds only refs being pushed. */
   private async stagingRepo(): Promise<string> {
-    const dir = `${this.dir.replace(/\.git$/, '')}.push.git`;
+    // Outside the owners' folders: `<name>.push.git` beside the cache could be another repository's cache.
+    const dir = join(dirname(dirname(this.dir)), '.staging', basename(dirname(this.dir)), basename(this.dir));
     const ready = await stat(`${dir}/objects/info/alternates`).then(
       () => true,
       () => false,

@@ -35,6 +35,7 @@ export function buildReport(
       migrated: count('migrated'),
       'up-to-date': count('up-to-date'),
       empty: count('empty'),
+      diverged: count('diverged'),
       failed: count('failed'),
       interrupted: count('interrupted'),
       skipped: skipped.length,
@@ -45,9 +46,10 @@ export function buildReport(
   };
 }
 
-/** 0 when every repository ended well, 1 when any failed or was interrupted. */
+/** 0 when every repository ended well, 1 when any failed, diverged or was interrupted. */
 export function exitCodeFor(report: MigrationReport): 0 | 1 {
-  return report.summary.failed > 0 || report.summary.interrupted > 0 ? 1 : 0;
+  const s = report.summary;
+  return s.failed > 0 || s.interrupted > 0 || s.diverged > 0 ? 1 : 0;
 }
 
 export async function writeReport(path: string, report: MigrationReport): Promise<void> {
@@ -109,6 +111,6 @@ export function reportTable(report: MigrationReport): string {
         ];
   });
   const s = report.summary;
-  const summary = `${s.total} repositories: ${s.migrated} migrated, ${s['up-to-date']} up to date, ${s.empty} empty, ${s.failed} failed, ${s.interrupted} interrupted; ${s.skipped} skipped by filters; ${s.refsPushed} refs pushed in ${formatDuration(report.durationMs)}`;
+  const summary = `${s.total} repositories: ${s.migrated} migrated, ${s['up-to-date']} up to date, ${s.empty} empty, ${s.diverged} diverged, ${s.failed} failed, ${s.interrupted} interrupted; ${s.skipped} skipped by filters; ${s.refsPushed} refs pushed in ${formatDuration(report.durationMs)}`;
   return `${renderTable(['REPOSITORY', 'CODECOMMIT', 'STATUS', 'REFS', 'PUSHES', 'SIZE', 'TIME', 'NOTE'], rows)}\n\n${summary}`;
 }

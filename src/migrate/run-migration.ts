@@ -13,6 +13,8 @@ export interface RunOptions {
   readonly verify: 'refs' | 'deep';
   readonly wikis: boolean;
   readonly signal?: AbortSignal;
+  /** Queue mode: push settings handed to the workers in the job data. */
+  readonly push?: { readonly maxRefsPerPush: number; readonly incrementCommits: number };
 }
 
 export interface RunEvents {
@@ -56,7 +58,9 @@ export async function runInProcess(
     repos.map((p) =>
       limit(async () => {
         const result =
-          options.signal?.aborted === true ? notStarted(p) : await migrateRepo(p.source, p.target, deps);
+          options.signal?.aborted === true
+            ? notStarted(p)
+            : await migrateRepo(p.source, p.target, deps, { likelyAbsent: p.action === 'create' });
         events.onResult?.(result);
         return result;
       }),
@@ -107,10 +111,14 @@ export async function runOnQueue(
       const p = pending.get(jobId);
       if (p === undefined) return;
       // A failed event may be followed by a retry; only a job out of attempts is final.
-      void Job.fromId(queue, jobId).then(async (job) => {
-        const state = job === undefined ? 'failed' : await job.getState();
-        if (state === 'failed') finish(jobId, failedResult(p, failedReason));
-      });
+      Job.fromId(queue, jobId)
+        .then(async (job) => {
+          const state = job === undefined ? 'failed' : await job.getState();
+          if (state === 'failed') finish(jobId, failedResult(p, failedReason));
+        })
+        .catch((err: unknown) =>
+          log.warn({ err, jobId }, 'could not read a failed job; the poll will retry'),
+        );
     });
     queueEvents.on('progress', ({ jobId, data }) => {
       if (pending.has(jobId) && typeof data === 'object' && data !== null)
@@ -122,6 +130,8 @@ export async function runOnQueue(
         owner,
         repo: p.source.name,
         target: p.target,
+        planned: p.action,
+        ...(options.push === undefined ? {} : options.push),
         verify: options.verify,
         wikis: options.wikis,
       };
@@ -166,11 +176,15 @@ export async function runOnQueue(
           const job = await Job.fromId(queue, jobId);
           const state = job === undefined ? 'unknown' : await job.getState();
           if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
-            await job?.remove().catch(() => undefined);
-            finish(jobId, notStarted(p));
+            // Only a job really withdrawn is "not started"; one a worker took meanwhile is awaited.
+            const removed = await job?.remove().then(
+              () => true,
+              () => false,
+            );
+            if (removed === true) finish(jobId, notStarted(p));
           }
         }
-      })();
+      })().catch((err: unknown) => log.warn({ err }, 'could not withdraw waiting jobs'));
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     await allDone;

@@ -7,8 +7,13 @@ export interface MigrateJobData {
   readonly owner: string;
   readonly repo: string;
   readonly target: string;
+  /** What the plan saw in CodeCommit: 'create' lets the worker skip a lookup. */
+  readonly planned?: 'create' | 'adopt' | 'update';
   readonly verify: 'refs' | 'deep';
   readonly wikis: boolean;
+  /** The run's push settings, so every worker pushes as the CLI was told to. */
+  readonly maxRefsPerPush?: number;
+  readonly incrementCommits?: number;
 }
 
 export function migrateJobId(data: Pick<MigrateJobData, 'runId' | 'owner' | 'repo'>): string {

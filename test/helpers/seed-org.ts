@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FastImportStream } from '../../src/git/fast-import.ts';
@@ -9,6 +10,18 @@ export interface SeedRepoSpec {
   readonly branches?: number;
   readonly tags?: number;
   readonly pulls?: number;
+  /** Bytes of fresh, poorly compressible content each commit adds (realistic pack sizes); default tiny. */
+  readonly blobBytes?: number;
+}
+
+function filler(seed: string, bytes: number): string {
+  let out = '';
+  let x = createHash('sha256').update(seed).digest('hex');
+  while (out.length < bytes) {
+    out += `${x}\n`;
+    x = createHash('sha256').update(x).digest('hex');
+  }
+  return out.slice(0, bytes);
 }
 
 /** Bare repos in the sandbox's GitHub folder, built with fast-import (no YAML: defaults apply). */
@@ -23,13 +36,10 @@ export async function seedOrg(githubDir: string, org: string, specs: readonly Se
       const s = new FastImportStream();
       const marks: number[] = [];
       for (let i = 1; i <= spec.commits; i += 1) {
-        marks.push(
-          s.commit({
-            branch: 'refs/heads/main',
-            message: `${spec.name} ${i}`,
-            files: { 'n.txt': `${spec.name} ${i}\n` },
-          }),
-        );
+        const files: Record<string, string> = { 'n.txt': `${spec.name} ${i}\n` };
+        if (spec.blobBytes !== undefined)
+          files[`data/${i % 50}.txt`] = filler(`${spec.name}-${i}`, spec.blobBytes);
+        marks.push(s.commit({ branch: 'refs/heads/main', message: `${spec.name} ${i}`, files }));
       }
       for (let b = 0; b < (spec.branches ?? 0); b += 1) {
         s.commit({

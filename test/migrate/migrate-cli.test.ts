@@ -5,6 +5,7 @@ import type { MigrationReport } from '../../src/migrate/report.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { lsRemote, tempDir } from '../helpers/git.ts';
+import { runGit } from '../../src/git/run-git.ts';
 import { eventually, gh2cc } from '../helpers/processes.ts';
 import { pushAnomalies, readPushLog } from '../helpers/push-log.ts';
 import { seedOrg } from '../helpers/seed-org.ts';
@@ -118,6 +119,40 @@ describe('gh2cc migrate against the sandbox', () => {
     ].join('\n');
     expect(written).toContain('acme/api');
     for (const s of secrets) expect(written).not.toContain(s);
+  });
+
+  it('replicates GitHub deletions and force-pushes, but leaves refs changed in CodeCommit alone', async () => {
+    const gh = join(sandbox.githubDir, 'acme', 'api.git');
+    const cc = join(sandbox.codecommitDir, 'repos', 'api.git');
+    const rev = async (repo: string, r: string): Promise<string> =>
+      (await runGit(repo, ['rev-parse', r])).stdout.trim();
+    // On GitHub: a branch deleted, another force-pushed to an older commit.
+    await runGit(gh, ['update-ref', '-d', 'refs/heads/topic-0']);
+    await runGit(gh, ['update-ref', 'refs/heads/topic-1', await rev(gh, 'refs/heads/main~5')]);
+    // In CodeCommit, by someone else: a branch made at a GitHub commit, a tag moved to another one.
+    await runGit(cc, ['update-ref', 'refs/heads/hotfix', await rev(cc, 'refs/heads/main~2')]);
+    await runGit(cc, ['update-ref', 'refs/tags/light-1', await rev(cc, 'refs/heads/main~7')]);
+    const before = await lsRemote(work, cc);
+
+    const run = gh2cc(
+      ['migrate', '--org', 'acme', '--report', join(work, 'r3.json'), '--log-file', join(work, 'm3.log')],
+      env,
+      work,
+    );
+    expect(await run.exited, run.stderr()).toBe(1);
+    const api = (await readReport(join(work, 'r3.json'))).repos.find((r) => r.repo === 'acme/api');
+    expect(api?.status).toBe('diverged');
+    expect(api?.verified).toBe(true);
+    const warning = api?.warnings.join() ?? '';
+    expect(warning).toMatch(/2 ref\(s\) differ.*left alone/);
+    expect(warning).toContain('hotfix');
+    expect(warning).toContain('light-1');
+
+    const after = await lsRemote(work, cc);
+    expect(after.has('refs/heads/topic-0')).toBe(false);
+    expect(after.get('refs/heads/topic-1')).toBe(await rev(gh, 'refs/heads/topic-1'));
+    expect(after.get('refs/heads/hotfix')).toBe(before.get('refs/heads/hotfix'));
+    expect(after.get('refs/tags/light-1')).toBe(before.get('refs/tags/light-1'));
   });
 
   it('fails on a name collision before changing anything', async () => {
