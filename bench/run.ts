@@ -19,13 +19,51 @@ import { runGit } from '../src/git/run-git.ts';
 import { createMigrationContext } from '../src/migrate/migration-context.ts';
 import { planMigration } from '../src/migrate/plan-migration.ts';
 import { runInProcess } from '../src/migrate/run-migration.ts';
-import { startSandbox, type RunningSandbox } from '../src/sandbox/start-sandbox.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { SandboxInfo } from '../src/sandbox/start-sandbox.ts';
 import { createLogger } from '../src/util/logger.ts';
 import { codecommitGitCredential } from '../src/codecommit/git-password.ts';
 import { seedOrg } from '../test/helpers/seed-org.ts';
 import { readPushLog } from '../test/helpers/push-log.ts';
 
 const CONCURRENCY = 4;
+
+/** The sandbox runs as its own process (`gh2cc sandbox`), as the real services are remote to gh2cc. */
+interface RunningSandbox {
+  readonly info: SandboxInfo;
+  readonly githubDir: string;
+  readonly pushLog: string;
+  close(): Promise<void>;
+}
+
+async function startSandboxProcess(dir: string): Promise<RunningSandbox> {
+  const child: ChildProcess = spawn(
+    'node',
+    [join(import.meta.dirname, '..', 'bin', 'gh2cc.js'), 'sandbox', '--dir', dir, '--log-level', 'warn'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout?.on('data', (b: Buffer) => {
+      buf += b.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(buf.slice(0, nl));
+    });
+    child.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
+  });
+  return {
+    info: JSON.parse(line) as SandboxInfo,
+    githubDir: join(dir, 'github'),
+    pushLog: join(dir, 'codecommit', 'push-log.jsonl'),
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
 const log = createLogger({ level: 'silent' });
 
 interface Row {
@@ -136,7 +174,9 @@ async function benchCold(sandbox: RunningSandbox, work: string): Promise<Row> {
 }
 
 async function benchIncremental(sandbox: RunningSandbox, work: string): Promise<Row> {
-  await seedOrg(sandbox.githubDir, 'inc', [{ name: 'big', commits: 20_000, branches: 10, tags: 200 }]);
+  await seedOrg(sandbox.githubDir, 'inc', [
+    { name: 'big', commits: 10_000, branches: 10, tags: 200, blobBytes: 2048 },
+  ]);
   const cache = join(work, 'cache-inc');
   await migrateOrg(sandbox, 'inc', cache);
   // One new commit on GitHub's main.
@@ -159,7 +199,7 @@ async function benchIncremental(sandbox: RunningSandbox, work: string): Promise<
   if (results[0]?.refsPushed !== 1) throw new Error(`expected one ref pushed, got ${results[0]?.refsPushed}`);
   const speedup = baseline / gh2cc;
   return {
-    name: 'incremental sync after a 1-commit push (20,000 commits)',
+    name: 'incremental sync after a 1-commit push (10,000 commits, ~20 MB)',
     baselineS: baseline,
     gh2ccS: gh2cc,
     ratio: `${speedup.toFixed(1)}× faster`,
@@ -192,7 +232,7 @@ async function main(): Promise<void> {
   const which = process.argv.slice(2);
   const want = (n: string): boolean => which.length === 0 || which.includes(n);
   const work = await mkdtemp(join(tmpdir(), 'gh2cc-bench-'));
-  const sandbox = await startSandbox({ dir: join(work, 'sandbox'), log });
+  const sandbox = await startSandboxProcess(join(work, 'sandbox'));
   // The SDK's default credential chain reads the process environment, as it would for a user.
   Object.assign(process.env, sandbox.info.env);
   const rows: Row[] = [];

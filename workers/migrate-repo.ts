@@ -165,13 +165,12 @@ export async function migrateRepo(
     ]);
     created = ensured.created;
     warnings.push(...ensured.notes);
-    const local = await cache.localRefs();
+    const { local, pushed } = await cache.refsAndRecord();
 
     checkpoint(deps.signal);
     progress('plan');
     // A repository created a moment ago has no refs: no need to ask.
     const current = created ? new Map<string, string>() : await remoteRefs();
-    const pushed = await cache.pushedRecord();
     const candidates = new Map<string, [string, string]>();
     for (const [ref, sha] of current) {
       const want = local.get(ref);
@@ -205,9 +204,6 @@ export async function migrateRepo(
         cache.push(url, await deps.remote.auth(target), step.updates, deps.signal),
       );
       pushes += 1;
-      await cache.recordPushed(
-        new Map(step.updates.filter((u) => !rejected.includes(u.ref)).map((u) => [u.ref, u.sha])),
-      );
       refsPushed += step.kind === 'increment' ? 0 : step.updates.length - rejected.length;
       if (rejected.length > 0)
         warnings.push(
@@ -244,8 +240,10 @@ export async function migrateRepo(
       verified = true;
       // What is verified equal is what the mirror may later move or delete; refs left alone are not recorded.
       const record = new Map<string, string | undefined>();
-      for (const [ref, sha] of codecommitNow)
-        if (!divergentRefs.has(ref) && local.get(ref) === sha) record.set(ref, sha);
+      for (const [ref, sha] of codecommitNow) {
+        if (!divergentRefs.has(ref) && local.get(ref) === sha && pushed.get(ref) !== sha)
+          record.set(ref, sha);
+      }
       for (const ref of pushed.keys()) if (!codecommitNow.has(ref)) record.set(ref, undefined);
       await cache.recordPushed(record);
       if (deps.verify === 'deep' && codecommitNow.size > 0) {

@@ -6,7 +6,7 @@ import { gitEnv } from './git-env.ts';
 import { classifyGitError } from './classify-git-error.ts';
 import type { RefUpdateSpec } from '../core/push-plan.ts';
 
-/** Where the record of what the mirror pushed lives inside the cache (see pushedRecord). */
+/** Where the record of what the mirror pushed lives inside the cache (see refsAndRecord). */
 const RECORD_PREFIX = 'refs/gh2cc/pushed/';
 
 /** Above this many new refs in one push, they go through a staging repo and wildcard refspecs (see push). */
@@ -79,15 +79,6 @@ export class MirrorCache {
     );
   }
 
-  async localRefs(): Promise<Map<string, string>> {
-    const out = await git(
-      this.dir,
-      ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/tags'],
-      'list refs',
-    );
-    return parseRefLines(out);
-  }
-
   /** Branches and tags of a remote, as `ls-remote` sees them (peeled lines dropped). */
   async remoteRefs(
     url: string,
@@ -103,19 +94,24 @@ export class MirrorCache {
   }
 
   /**
-   * What the mirror itself last pushed to (or verified on) CodeCommit, kept as `refs/gh2cc/pushed/<ref>` in
-   * the cache. Only refs recorded here may be deleted or force-moved on CodeCommit; a cold cache records
-   * nothing, so the mirror then reports rather than deletes.
+   * The mirrored refs (branches and tags fetched from GitHub) and what the mirror itself last verified on
+   * CodeCommit, kept as `refs/gh2cc/pushed/<ref>` in the cache, in one read. Only refs recorded there may be
+   * deleted or force-moved on CodeCommit; a cold cache records nothing, so the mirror then reports rather
+   * than deletes.
    */
-  async pushedRecord(): Promise<Map<string, string>> {
+  async refsAndRecord(): Promise<{ local: Map<string, string>; pushed: Map<string, string> }> {
     const out = await git(
       this.dir,
-      ['for-each-ref', '--format=%(objectname) %(refname)', RECORD_PREFIX],
-      'read push record',
+      ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/tags', RECORD_PREFIX],
+      'list refs',
     );
-    return new Map(
-      [...parseRefLines(out)].map(([ref, sha]) => [`refs/${ref.slice(RECORD_PREFIX.length)}`, sha]),
-    );
+    const local = new Map<string, string>();
+    const pushed = new Map<string, string>();
+    for (const [ref, sha] of parseRefLines(out)) {
+      if (ref.startsWith(RECORD_PREFIX)) pushed.set(`refs/${ref.slice(RECORD_PREFIX.length)}`, sha);
+      else local.set(ref, sha);
+    }
+    return { local, pushed };
   }
 
   /** Records values now on CodeCommit (undefined: the ref is gone there). */
