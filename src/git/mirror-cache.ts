@@ -55,9 +55,13 @@ export class MirrorCache {
     if (exists) return;
     await mkdir(dirname(this.dir), { recursive: true });
     await exec('git', ['init', '--bare', '--quiet', this.dir], { env: gitEnv(), cwd: dirname(this.dir) });
-    // No reflogs and no automatic gc in the middle of a push; objects of deleted refs stay "known".
-    // Appended as text: the same as two `git config` runs, without two more processes per repository.
-    await appendFile(`${this.dir}/config`, '[core]\n\tlogAllRefUpdates = false\n[gc]\n\tauto = 0\n');
+    // No reflogs and no automatic gc in the middle of a push; objects of deleted refs stay "known". Fetches
+    // always keep their pack (no loose-object explosion for small ones), which also measures what came in.
+    // Appended as text: the same as `git config` runs, without more processes per repository.
+    await appendFile(
+      `${this.dir}/config`,
+      '[core]\n\tlogAllRefUpdates = false\n[gc]\n\tauto = 0\n[fetch]\n\tunpackLimit = 1\n',
+    );
   }
 
   /** Fetches branches and tags only (never refs/pull/*), pruning what GitHub deleted. */
