@@ -25,6 +25,21 @@ export function createGithubClient(options: GithubClientOptions): GithubClient {
   addSecret(options.token);
   const maxRetries = options.maxRateLimitRetries ?? 5;
   const log = options.log;
+  // Both kinds of limit: wait as GitHub asks (retry-after), up to maxRetries times, saying so in the log.
+  const waitOrGiveUp =
+    (kind: 'primary' | 'secondary') =>
+    (
+      retryAfter: number,
+      request: { method: string; url: string },
+      _octokit: unknown,
+      retryCount: number,
+    ): boolean => {
+      log.warn(
+        { kind, retryAfter, method: request.method, url: request.url, retryCount },
+        'GitHub rate limit; waiting',
+      );
+      return retryCount < maxRetries;
+    };
   return new GithubClient({
     auth: options.token,
     baseUrl: options.apiUrl.replace(/\/$/, ''),
@@ -36,31 +51,6 @@ export function createGithubClient(options: GithubClientOptions): GithubClient {
       error: (message: string) => log.error({ source: 'octokit', detail: message }, 'GitHub client error'),
     },
     retry: { retries: options.retries ?? 3 },
-    throttle: {
-      onRateLimit: (
-        retryAfter: number,
-        request: { method: string; url: string },
-        _octokit: unknown,
-        retryCount: number,
-      ) => {
-        log.warn(
-          { retryAfter, method: request.method, url: request.url, retryCount },
-          'GitHub rate limit hit; waiting',
-        );
-        return retryCount < maxRetries;
-      },
-      onSecondaryRateLimit: (
-        retryAfter: number,
-        request: { method: string; url: string },
-        _octokit: unknown,
-        retryCount: number,
-      ) => {
-        log.warn(
-          { retryAfter, method: request.method, url: request.url, retryCount },
-          'GitHub secondary rate limit; waiting',
-        );
-        return retryCount < maxRetries;
-      },
-    },
+    throttle: { onRateLimit: waitOrGiveUp('primary'), onSecondaryRateLimit: waitOrGiveUp('secondary') },
   });
 }
