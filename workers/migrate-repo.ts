@@ -145,7 +145,7 @@ export async function migrateRepo(
     const url = deps.remote.url(target);
     const remoteRefs = async (): Promise<Map<string, string>> =>
       retry('list CodeCommit refs', async () =>
-        cache.remoteRefs(url, await deps.remote.auth(target), 'ls-remote CodeCommit', deps.signal),
+        cache.remoteRefs(url, await deps.remote.auth(target), 'ls-remote CodeCommit', deps.signal, 0),
       );
     // Creating the CodeCommit repo and fetching from GitHub do not depend on each other: both are mostly
     // waiting on the network, so they overlap.

@@ -83,14 +83,20 @@ export class MirrorCache {
     );
   }
 
-  /** Branches and tags of a remote, as `ls-remote` sees them (peeled lines dropped). */
+  /**
+   * Branches and tags of a remote, as `ls-remote` sees them (peeled lines dropped). `protocol: 0` lists in one
+   * round trip instead of two: right for CodeCommit, which has only branches and tags; GitHub's side keeps
+   * protocol v2, whose server-side filtering skips the thousands of refs/pull/* a busy repo carries.
+   */
   async remoteRefs(
     url: string,
     auth: GitAuth | undefined,
     what: string,
     signal?: AbortSignal,
+    protocol: 0 | 2 = 2,
   ): Promise<Map<string, string>> {
-    const out = await git(this.dir, ['ls-remote', '--heads', '--tags', url], what, {
+    const args = protocol === 0 ? ['-c', 'protocol.version=0'] : [];
+    const out = await git(this.dir, [...args, 'ls-remote', '--heads', '--tags', url], what, {
       env: gitAuthEnv(auth),
       signal,
     });
