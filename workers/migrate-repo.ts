@@ -138,10 +138,12 @@ export async function migrateRepo(
   let verified = false;
   let status: RepoStatus = 'migrated';
   let wiki: RepoResult | undefined;
+  let release: (() => Promise<void>) | undefined;
   try {
     checkpoint(deps.signal);
     progress('ensure');
     const cache = new MirrorCache(join(deps.cacheDir, source.owner, `${source.name}.git`));
+    release = await cache.lock();
     const url = deps.remote.url(target);
     const remoteRefs = async (): Promise<Map<string, string>> =>
       retry('list CodeCommit refs', async () =>
@@ -276,6 +278,7 @@ export async function migrateRepo(
       log.error({ err }, 'repository failed');
     }
   }
+  await release?.().catch(() => undefined);
   progress('done');
   return {
     repo: source.fullName,

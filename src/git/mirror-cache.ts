@@ -1,6 +1,8 @@
-import { appendFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { exec } from '../util/exec.ts';
+import { Gh2ccError } from '../util/errors.ts';
 import { gitAuthEnv, type GitAuth } from './git-auth.ts';
 import { gitEnv } from './git-env.ts';
 import { classifyGitError } from './classify-git-error.ts';
@@ -11,6 +13,15 @@ const RECORD_PREFIX = 'refs/gh2cc/pushed/';
 
 /** Above this many new refs in one push, they go through a staging repo and wildcard refspecs (see push). */
 const STAGING_THRESHOLD = 200;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Runs git in a repo; any failure is classified from stderr (so retries know what is transient). */
 async function git(
@@ -62,6 +73,48 @@ export class MirrorCache {
       `${this.dir}/config`,
       '[core]\n\tlogAllRefUpdates = false\n[gc]\n\tauto = 0\n[fetch]\n\tunpackLimit = 1\n',
     );
+  }
+
+  /**
+   * Holds this repository for one gh2cc process on this host (a lock file beside the cache with pid and
+   * host), so two runs sharing a cache never fetch or push the same repository at once. A lock whose process
+   * is gone is taken over. Returns the release function, or throws a conflict naming the holder.
+   */
+  async lock(): Promise<() => Promise<void>> {
+    const path = join(
+      dirname(dirname(this.dir)),
+      '.locks',
+      basename(dirname(this.dir)),
+      `${basename(this.dir)}.lock`,
+    );
+    await mkdir(dirname(path), { recursive: true });
+    const mine = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      try {
+        await writeFile(path, mine, { flag: 'wx' });
+        return async () => {
+          await rm(path, { force: true });
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const holder: { pid?: number; host?: string } = await readFile(path, 'utf8').then(
+          (t) => JSON.parse(t) as { pid?: number; host?: string },
+          () => ({}),
+        );
+        if (holder.host === hostname() && holder.pid !== undefined && isAlive(holder.pid)) {
+          throw new Gh2ccError(
+            'conflict',
+            `another gh2cc process (pid ${holder.pid}) is working on this repository`,
+            {
+              retryable: false,
+              fix: 'let that run finish (or stop it), then run again',
+            },
+          );
+        }
+        await rm(path, { force: true });
+      }
+    }
+    throw new Gh2ccError('conflict', 'could not take the repository lock', { retryable: false });
   }
 
   /** Fetches branches and tags only (never refs/pull/*), pruning what GitHub deleted. */
