@@ -173,18 +173,23 @@ export async function migrateRepo(
     progress('plan');
     // A repository created a moment ago has no refs: no need to ask.
     const current = created ? new Map<string, string>() : await remoteRefs();
+    // Which CodeCommit values exist in the cache (came from GitHub at some point): one lookup serves both the
+    // fast-forward check and the increment walk below.
+    const known = await cache.knownObjects(current.values());
     const candidates = new Map<string, [string, string]>();
     for (const [ref, sha] of current) {
       const want = local.get(ref);
       if (want !== undefined && want !== sha && pushed.get(ref) !== sha) candidates.set(ref, [sha, want]);
     }
-    const plan = planRefs(local, current, { pushed, fastForward: await cache.fastForwards(candidates) });
+    const plan = planRefs(local, current, {
+      pushed,
+      fastForward: await cache.fastForwards(candidates, known),
+    });
     if (plan.divergent.length > 0) {
       warnings.push(
         `${describeDivergence(plan.divergent)}: changed in CodeCommit outside gh2cc, so left alone (reset or delete them in CodeCommit to resume mirroring them)`,
       );
     }
-    const known = await cache.knownObjects(current.values());
     const pushedTips = [...current.values()].filter((sha) => known.has(sha));
     const branches = branchOrder(plan.actions, source.defaultBranch);
     const increments = await incrementsFor(cache, branches, pushedTips, deps.incrementCommits);

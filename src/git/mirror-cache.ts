@@ -189,11 +189,15 @@ export class MirrorCache {
       });
   }
 
-  /** Refs (of `candidates`, ref → [from, to]) where `from` is present here and an ancestor of `to`. */
-  async fastForwards(candidates: ReadonlyMap<string, readonly [string, string]>): Promise<Set<string>> {
+  /**
+   * Refs (of `candidates`, ref → [from, to]) where `from` is present here (in `known`, from knownObjects)
+   * and an ancestor of `to`.
+   */
+  async fastForwards(
+    candidates: ReadonlyMap<string, readonly [string, string]>,
+    known: ReadonlySet<string>,
+  ): Promise<Set<string>> {
     const out = new Set<string>();
-    if (candidates.size === 0) return out;
-    const known = await this.knownObjects([...candidates.values()].map(([from]) => from));
     for (const [ref, [from, to]] of candidates) {
       if (!known.has(from)) continue;
       const r = await exec('git', ['merge-base', '--is-ancestor', from, to], {
