@@ -173,7 +173,8 @@ describe('gh2cc migrate against the sandbox', () => {
   });
 
   it('resumes after being killed mid-run and after Ctrl-C, ending verified without pushing anything twice', async () => {
-    const opts = ['migrate', '--org', 'slow', '--increment-commits', '50', '--concurrency', '2'];
+    // Small increments and one repo at a time: plenty of separate pushes, so each signal lands mid-run.
+    const opts = ['migrate', '--org', 'slow', '--increment-commits', '20', '--concurrency', '1'];
     const killed = gh2cc([...opts, '--log-file', join(work, 'k1.log')], env, work);
     await eventually(
       async () => (await readPushLog(sandbox.pushLog)).some((e) => e.repo.startsWith('s')),
