@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSchedule } from './schedule.ts';
 
 /**
  * The one description of gh2cc's configuration: every file key, its type, default and the environment
@@ -6,6 +7,20 @@ import { z } from 'zod';
  */
 const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 const nonEmpty = z.string().min(1, 'must not be empty');
+const schedule = z.string().superRefine((value, ctx) => {
+  const problem = parseSchedule(value).problem;
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+const byteSize = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)?$/i.exec(value.trim());
+  if (m === null) {
+    ctx.addIssue({ code: 'custom', message: 'expected a size such as 500MB or 20GB' });
+    return z.NEVER;
+  }
+  const units: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
+  return Math.round(Number(m[1]) * (units[(m[2] ?? 'B').toUpperCase()] ?? 1));
+});
 
 export const GitAuthSchema = z.enum(['sigv4', 'https-git-credentials', 'ssh']);
 
@@ -75,14 +90,44 @@ export const ConfigSchema = z
           .regex(/^\{[^{}]+\}$/, 'expected a Redis Cluster hash tag such as {gh2cc}')
           .default('{gh2cc}')
           .describe('key prefix of every queue and lock; one hash tag keeps them in one cluster slot'),
+        cluster: z
+          .union([
+            z.boolean(),
+            z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+          ])
+          .default(false)
+          .describe(
+            'Redis Cluster (ElastiCache cluster mode): redis.url names one or more seed nodes, comma-separated',
+          ),
       })
       .strict()
       .prefault({}),
     webhook: z
       .object({
         secret: nonEmpty.optional().describe('GitHub webhook secret (secret)'),
-        port: z.coerce.number().int().min(0).max(65535).default(8080),
-        host: z.string().default('0.0.0.0'),
+      })
+      .strict()
+      .prefault({}),
+    server: z
+      .object({
+        port: z.coerce.number().int().min(0).max(65535).default(8080).describe('HTTP port of serve/daemon'),
+        host: z.string().min(1).default('0.0.0.0').describe('HTTP listen address of serve/daemon'),
+      })
+      .strict()
+      .prefault({}),
+    daemon: z
+      .object({
+        reconcileEvery: schedule
+          .default('15m')
+          .describe('org reconcile schedule: a duration (30s, 15m, 1h) or a cron expression'),
+        driftEvery: schedule.default('1h').describe('drift check schedule: a duration or a cron expression'),
+        concurrency: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .default(4)
+          .describe('jobs at once per worker process'),
       })
       .strict()
       .prefault({}),
@@ -105,6 +150,9 @@ export const ConfigSchema = z
           .max(4000, 'CodeCommit refuses more than 4,000 ref updates in one push')
           .default(4000),
         incrementCommits: z.coerce.number().int().min(1).default(1000),
+        cacheMaxBytes: byteSize
+          .optional()
+          .describe('size cap of the mirror cache (e.g. 20GB); least recently synced repos are evicted'),
       })
       .strict()
       .prefault({}),
@@ -168,7 +216,12 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   REDIS_URL: 'redis.url',
   GH2CC_REDIS_PREFIX: 'redis.prefix',
   GH2CC_WEBHOOK_SECRET: 'webhook.secret',
-  GH2CC_WEBHOOK_PORT: 'webhook.port',
+  GH2CC_PORT: 'server.port',
+  GH2CC_HOST: 'server.host',
+  GH2CC_REDIS_CLUSTER: 'redis.cluster',
+  GH2CC_RECONCILE_EVERY: 'daemon.reconcileEvery',
+  GH2CC_DRIFT_EVERY: 'daemon.driftEvery',
+  GH2CC_CACHE_MAX_BYTES: 'mirror.cacheMaxBytes',
   GH2CC_SNS_TOPIC_ARN: 'notify.snsTopicArn',
   GH2CC_CACHE_DIR: 'mirror.cacheDir',
   GH2CC_LOG_LEVEL: 'log.level',

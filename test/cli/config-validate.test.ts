@@ -23,8 +23,10 @@ describe('gh2cc config validate', () => {
         '  region: Mars-1',
         'mirror:',
         '  maxRefsPerPush: 5000',
-        'webhook:',
+        'server:',
         '  port: http',
+        'daemon:',
+        '  reconcileEvery: every now and then',
       ].join('\n'),
     );
     const r = spawnSync('node', [bin, 'config', 'validate', '--config', file], {
@@ -39,7 +41,8 @@ describe('gh2cc config validate', () => {
         expect.stringMatching(/^github\.tokn: unknown key/),
         expect.stringMatching(/^aws\.region: .*us-east-1/),
         expect.stringMatching(/^mirror\.maxRefsPerPush: .*4,000/),
-        expect.stringMatching(/^webhook\.port: /),
+        expect.stringMatching(/^server\.port: /),
+        expect.stringMatching(/^daemon\.reconcileEvery: .*duration/),
       ]),
     );
   });
