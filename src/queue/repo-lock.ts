@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -12,9 +12,12 @@ export interface RepoLock {
 /**
  * One holder per repository across every worker on every host: a Redis key with a random token and a TTL,
  * renewed while held. A worker that dies stops renewing, and its lock lapses after `ttlMs`.
+ *
+ * The key sits under `prefix` (a hash tag such as `{gh2cc}`), so on Redis Cluster it shares a slot with
+ * gh2cc's BullMQ keys and the lock follows the queue when slots move.
  */
 export async function acquireRepoLock(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   repo: string,
   ttlMs: number,

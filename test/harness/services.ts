@@ -1,8 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 /** A free TCP port on loopback (listen on 0, read it, close). */
 export function freePort(): Promise<number> {
@@ -53,26 +56,71 @@ function tcpOpen(port: number): Promise<boolean> {
 export interface Service {
   readonly url: string;
   readonly port: number;
+  /** The server's data directory, for services that have one. */
+  readonly dir?: string;
   stop(): Promise<void>;
+  /** Sends `signal` and waits for the process to exit; `stop` still cleans up afterwards. */
+  kill?(signal: NodeJS.Signals): Promise<void>;
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export interface RedisService extends Service {
+  readonly dir: string;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /** Listen here instead of a free port, e.g. to restart a killed server where its clients expect it. */
+  port?: number;
+  /** Data directory; by default a fresh temporary one, removed by `stop`. */
+  dir?: string;
+  /** Log every write to an fsynced append-only file, so the data survives SIGKILL. */
+  appendonly?: boolean;
+  /** Require this password (`--requirepass`). */
+  password?: string;
+}
+
+function waitExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {
       resolve();
       return;
     }
     child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
   });
 }
 
-/** A private redis-server on a free port, persisting nothing, for one test run. */
-export async function startRedis(): Promise<Service> {
-  requireBinary('redis-server', 'sudo apt-get install -y redis-server');
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'gh2cc-redis-'));
+function stopChild(child: ChildProcess): Promise<void> {
+  const exited = waitExit(child);
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  }
+  return exited;
+}
+
+function killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  const exited = waitExit(child);
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  return exited;
+}
+
+function requireRedis(): void {
+  requireBinary('redis-server', 'sudo apt-get install -y redis-server redis-tools');
+}
+
+/**
+ * A private redis-server for one test run. By default on a free port, persisting nothing; with `appendonly` it
+ * fsyncs every write, so a test can SIGKILL it and start it again on the same `port` and `dir`.
+ */
+export async function startRedis(options: RedisServerOptions = {}): Promise<RedisService> {
+  requireRedis();
+  const port = options.port ?? (await freePort());
+  const ownsDir = options.dir === undefined;
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'gh2cc-redis-')));
+  const persistence = options.appendonly
+    ? ['--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
+  const auth = options.password === undefined ? [] : ['--requirepass', options.password];
   const child = spawn(
     'redis-server',
     [
@@ -82,8 +130,8 @@ export async function startRedis(): Promise<Service> {
       '127.0.0.1',
       '--save',
       '',
-      '--appendonly',
-      'no',
+      ...persistence,
+      ...auth,
       '--dir',
       dir,
       '--logfile',
@@ -92,7 +140,103 @@ export async function startRedis(): Promise<Service> {
     { stdio: 'ignore' },
   );
   await waitFor(() => tcpOpen(port), 'redis-server', child);
-  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child) };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    kill: (signal) => killChild(child, signal),
+    async stop() {
+      await stopChild(child);
+      if (ownsDir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RedisCluster {
+  /** One `redis://127.0.0.1:PORT` per node. */
+  readonly urls: string[];
+  /** The seed list as gh2cc's `redis.url` takes it in cluster mode: the node URLs comma-joined. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+async function clusterStateOk(port: number): Promise<boolean> {
+  try {
+    const { stdout } = await execFileAsync('redis-cli', ['-p', String(port), 'cluster', 'info']);
+    return /^cluster_state:ok\r?$/m.test(stdout);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Three master nodes of a private Redis Cluster (no replicas, nothing persisted), every slot assigned and
+ * every node reporting `cluster_state:ok` before this resolves.
+ */
+export async function startRedisCluster(): Promise<RedisCluster> {
+  requireRedis();
+  requireBinary('redis-cli', 'sudo apt-get install -y redis-server redis-tools');
+  const dir = await mkdtemp(join(tmpdir(), 'gh2cc-redis-cluster-'));
+  const ports: number[] = [];
+  const children: ChildProcess[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(children.map((c) => stopChild(c)));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < 3; i++) {
+      // The previous node may not have bound its port yet, so freePort could hand out the same number again.
+      let port = await freePort();
+      while (ports.includes(port)) port = await freePort();
+      ports.push(port);
+      const nodeDir = join(dir, String(port));
+      await mkdir(nodeDir);
+      children.push(
+        spawn(
+          'redis-server',
+          [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            'nodes.conf',
+            '--cluster-node-timeout',
+            '2000',
+            '--port',
+            String(port),
+            '--bind',
+            '127.0.0.1',
+            '--save',
+            '',
+            '--appendonly',
+            'no',
+            '--dir',
+            nodeDir,
+            '--logfile',
+            '',
+          ],
+          { stdio: 'ignore' },
+        ),
+      );
+    }
+    await Promise.all(children.map((c, i) => waitFor(() => tcpOpen(ports[i] ?? 0), 'redis-server', c)));
+    await execFileAsync('redis-cli', [
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
+    // Every node, not only the first: a client may ask any of them for the slot map.
+    await Promise.all(
+      children.map((c, i) => waitFor(() => clusterStateOk(ports[i] ?? 0), 'redis cluster', c)),
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const urls = ports.map((p) => `redis://127.0.0.1:${p}`);
+  return { urls, url: urls.join(','), stop };
 }
 
 /** moto_server (IAM, SNS, SQS, STS) on a free port. */
