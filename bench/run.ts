@@ -15,8 +15,8 @@ import { CodeCommitClient, CreateRepositoryCommand } from '@aws-sdk/client-codec
 import pLimit from 'p-limit';
 import { loadConfig } from '../src/config/load-config.ts';
 import { gitAuthEnv } from '../src/git/git-auth.ts';
-import { runGit } from '../src/git/run-git.ts';
-import { createMigrationContext } from '../src/migrate/migration-context.ts';
+import { runGit } from '../src/git/git-runner.ts';
+import { createMirrorContext } from '../src/mirror/mirror-context.ts';
 import { planMigration } from '../src/migrate/plan-migration.ts';
 import { runInProcess } from '../src/migrate/run-migration.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -85,7 +85,7 @@ function context(sandbox: RunningSandbox, org: string, cacheDir: string, extra: 
   const config = loadConfig({
     env: { ...sandbox.info.env, GH2CC_ORG: org, GH2CC_CACHE_DIR: cacheDir, ...extra },
   });
-  return { config, ctx: createMigrationContext(config, log) };
+  return { config, ctx: createMirrorContext(config, log) };
 }
 
 async function migrateOrg(

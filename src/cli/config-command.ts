@@ -1,19 +1,10 @@
 import type { Command } from 'commander';
-import { loadConfig, readConfigFile } from '../config/load-config.ts';
+import { loadCliConfig } from './load-cli-config.ts';
 import { SECRET_KEYS } from '../config/schema.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../util/errors.ts';
-import type { CliContext } from './main.ts';
+import type { CliContext } from './cli-context.ts';
 import { print, printError } from './output.ts';
-
-/** Loads the configuration the way every command does: optional YAML file, then environment. */
-export async function loadCliConfig(
-  file: string | undefined,
-  overrides: Record<string, unknown> = {},
-): Promise<Config> {
-  const content = file === undefined ? undefined : await readConfigFile(file);
-  return loadConfig({ env: process.env, file: content, fileName: file, overrides });
-}
 
 function redacted(config: Config): unknown {
   const copy = structuredClone(config) as Record<string, Record<string, unknown>>;

@@ -5,8 +5,8 @@ import {
   formatCredential,
   parseCredentialRequest,
 } from '../codecommit/credential-helper.ts';
-import type { CliContext } from './main.ts';
-import { loadCliConfig } from './config-command.ts';
+import type { CliContext } from './cli-context.ts';
+import { loadCliConfig } from './load-cli-config.ts';
 import { printRaw } from './output.ts';
 
 async function readStdin(): Promise<string> {

@@ -2,8 +2,9 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_ORG } from '../sandbox/seed-demo.ts';
-import type { CliContext } from './main.ts';
-import { fileLogger, runMigrateCli } from './migrate-command.ts';
+import type { CliContext } from './cli-context.ts';
+import { runMigrateCli } from './migrate-command.ts';
+import { fileLogger } from '../util/file-logger.ts';
 import { print, printError } from './output.ts';
 import { runVerifyCli } from './verify-command.ts';
 
@@ -31,7 +32,9 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         log: fileLogger(join(dir, 'sandbox.log'), 'warn'),
       });
       try {
-        const env = { ...sandbox.info.env, GH2CC_CACHE_DIR: join(dir, 'cache') };
+        const env = { ...ctx.env, ...sandbox.info.env, GH2CC_CACHE_DIR: join(dir, 'cache') };
+        // The AWS SDK's credential chain reads the sandbox's keys from the process environment itself.
+        Object.assign(process.env, sandbox.info.env);
         const reportPath = join(dir, 'report.json');
         const migrated = await runMigrateCli(
           {
@@ -44,7 +47,10 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           env,
         );
         print('\nVerifying both sides ref by ref (clone back + git fsck)…');
-        const verified = await runVerifyCli({ org: DEMO_ORG, deep: true, logFile: join(dir, 'verify.log') });
+        const verified = await runVerifyCli(
+          { org: DEMO_ORG, deep: true, logFile: join(dir, 'verify.log') },
+          env,
+        );
         print(`\nDemo finished. Report: ${reportPath}`);
         print(`Sandbox state (GitHub and CodeCommit repos, push log): ${sandbox.dir}`);
         ctx.exitCode = migrated.code !== 0 ? migrated.code : verified;

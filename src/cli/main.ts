@@ -1,23 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, Gh2ccError } from '../util/errors.ts';
 import { printError } from './output.ts';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliContext } from './cli-context.ts';
 import { registerConfigCommand } from './config-command.ts';
 import { registerCredentialCommand } from './credential-command.ts';
 import { registerSandboxCommand } from './sandbox-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerDemoCommand } from './demo-command.ts';
-import { registerWorkerCommand } from './worker-command.ts';
-
-/** Exit codes: 0 success, 1 some work failed, 2 configuration or usage error. */
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-
-/** Shared by every command of one run: actions set the exit code here instead of exiting. */
-export interface CliContext {
-  exitCode: number;
-}
+import { registerDaemonCommand, registerWorkerCommand } from './worker-command.ts';
+import { registerStatusCommand } from './status-command.ts';
+import { registerSyncCommand } from './sync-command.ts';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('gh2cc')
@@ -29,6 +22,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerVerifyCommand(program, ctx);
   registerDemoCommand(program, ctx);
   registerWorkerCommand(program, ctx);
+  registerDaemonCommand(program, ctx);
+  registerStatusCommand(program, ctx);
+  registerSyncCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerCredentialCommand(program, ctx);
   registerSandboxCommand(program, ctx);
@@ -37,7 +33,7 @@ export function buildProgram(ctx: CliContext): Command {
 
 /** Runs the CLI; returns the process exit code instead of exiting, so tests can call it. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const ctx: CliContext = { exitCode: EXIT_OK };
+  const ctx: CliContext = { exitCode: EXIT_OK, env: process.env };
   const program = buildProgram(ctx);
   try {
     await program.parseAsync([...argv], { from: 'user' });

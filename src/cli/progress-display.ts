@@ -1,10 +1,10 @@
 import cliProgress from 'cli-progress';
-import type { MigrateProgress, RepoResult } from '../../workers/migrate-repo.ts';
+import type { RepoResult, SyncProgress } from '../core/repo-result.ts';
 import { formatDuration } from '../migrate/report.ts';
 import { printError } from './output.ts';
 
 export interface ProgressDisplay {
-  progress(p: MigrateProgress): void;
+  progress(p: SyncProgress): void;
   result(r: RepoResult): void;
   stop(): void;
 }

@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { parseNonNegative, parsePort } from './parse-options.ts';
-import type { CliContext } from './main.ts';
+import { stopRequested } from './stop-signals.ts';
+import type { CliContext } from './cli-context.ts';
 import { printRaw } from './output.ts';
 
 export function registerSandboxCommand(program: Command, _ctx: CliContext): void {
@@ -51,11 +52,7 @@ export function registerSandboxCommand(program: Command, _ctx: CliContext): void
         // The one line a script reads to find the servers; it carries the sandbox's own throwaway secrets.
         printRaw(`${JSON.stringify(sandbox.info)}\n`);
         log.info({ dir: sandbox.dir }, 'sandbox running; Ctrl-C to stop');
-        await new Promise<void>((done) => {
-          const stop = (): void => done();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        await stopRequested();
         await sandbox.close();
         log.info('sandbox stopped');
       },

@@ -1,61 +1,112 @@
 import type { Command } from 'commander';
-import type { CliContext } from './main.ts';
-import { loadCliConfig } from './config-command.ts';
-import { parsePositiveInt } from './parse-options.ts';
-import { createLogger } from '../util/logger.ts';
 import { ConfigError } from '../util/errors.ts';
+import { createLogger } from '../util/logger.ts';
+import { PROCESSED_QUEUES, startWorkers } from '../../workers/start-workers.ts';
+import type { CliContext } from './cli-context.ts';
+import { addWorkerOptions, type DaemonCliOptions } from './daemon-options.ts';
+import { loadCliConfig } from './load-cli-config.ts';
+import { stopRequested } from './stop-signals.ts';
+import { parsePort } from './parse-options.ts';
 
-export function registerWorkerCommand(program: Command, _ctx: CliContext): void {
-  program
-    .command('worker')
-    .description(
-      'Run a BullMQ worker that processes per-repository migration jobs from Redis (scale out: run more)',
-    )
-    .option('-c, --config <file>', 'YAML config file')
-    .option('--redis-url <url>', 'Redis to take jobs from (env REDIS_URL)')
-    .option('--concurrency <n>', 'jobs at once in this process', parsePositiveInt, 2)
+interface DaemonFlags extends DaemonCliOptions {
+  worker?: boolean;
+  schedules?: boolean;
+  http?: boolean;
+  port?: number;
+  host?: string;
+  reconcileEvery?: string;
+}
+
+/** `worker` and `daemon` are one composition with different parts switched on. */
+async function runDaemonCli(
+  opts: DaemonFlags,
+  parts: { worker: boolean; schedules: boolean; http: boolean },
+  ctx: CliContext,
+): Promise<void> {
+  const config = await loadCliConfig(
+    opts.config,
+    {
+      'redis.url': opts.redisUrl,
+      'daemon.concurrency': opts.concurrency,
+      'server.port': opts.port,
+      'server.host': opts.host,
+      'daemon.reconcileEvery': opts.reconcileEvery,
+    },
+    ctx.env,
+  );
+  const redisUrl = config.redis.url;
+  if (redisUrl === undefined)
+    throw new ConfigError([
+      { path: 'redis.url', message: 'required: where the job queues live (--redis-url or REDIS_URL)' },
+    ]);
+  const log = createLogger({ level: (opts.logLevel ?? config.log.level) as 'info' });
+  const { startDaemon } = await import('../daemon/start-daemon.ts');
+  const queues = opts.queues ?? PROCESSED_QUEUES;
+  const stop = stopRequested();
+  const daemon = await startDaemon({
+    config,
+    log,
+    redisUrl,
+    lockDurationMs: opts.lockDuration,
+    parts,
+    startWorkers: (jobCtx, q, observer) =>
+      startWorkers(jobCtx, q, {
+        redisUrl,
+        cluster: config.redis.cluster,
+        queues,
+        concurrency: config.daemon.concurrency,
+        observer,
+      }),
+  });
+  log.info(
+    { queues: parts.worker ? queues : [], concurrency: config.daemon.concurrency, url: daemon.url },
+    'ready',
+  );
+  const signal = await stop;
+  log.info(
+    { signal, graceMs: opts.shutdownGrace },
+    'stopping: no new jobs; current ones finish or are handed back',
+  );
+  await daemon.close(opts.shutdownGrace);
+  log.info('stopped');
+}
+
+export function registerWorkerCommand(program: Command, ctx: CliContext): void {
+  addWorkerOptions(
+    program
+      .command('worker')
+      .description(
+        'Process gh2cc jobs (sync, reconcile, migrate) from Redis; scale out by running more of them',
+      ),
+    PROCESSED_QUEUES,
+  ).action(async (opts: DaemonFlags) => {
+    await runDaemonCli(opts, { worker: true, schedules: false, http: false }, ctx);
+  });
+}
+
+export function registerDaemonCommand(program: Command, ctx: CliContext): void {
+  addWorkerOptions(
+    program
+      .command('daemon')
+      .description(
+        'Keep CodeCommit mirrored: workers, the scheduled org reconcile, and HTTP (/healthz, /readyz, /metrics) in one process',
+      ),
+    PROCESSED_QUEUES,
+  )
+    .option('--port <port>', 'HTTP port (env GH2CC_PORT, default 8080)', parsePort)
+    .option('--host <address>', 'HTTP listen address (env GH2CC_HOST, default 0.0.0.0)')
+    .option('--no-worker', 'do not process jobs here (run `gh2cc worker` processes instead)')
+    .option('--no-schedules', 'do not install the reconcile schedule')
+    .option('--no-http', 'do not serve HTTP')
     .option(
-      '--lock-duration <ms>',
-      'how long a job stays owned without renewal; a dead worker’s job is retaken after it',
-      parsePositiveInt,
-      30_000,
+      '--reconcile-every <schedule>',
+      'org reconcile: a duration (30s, 15m) or a cron expression (default 15m)',
     )
-    .option('--log-level <level>', 'log level (JSON lines on stderr; default log.level / GH2CC_LOG_LEVEL)')
-    .action(
-      async (opts: {
-        config?: string;
-        redisUrl?: string;
-        concurrency: number;
-        lockDuration: number;
-        logLevel: string;
-      }) => {
-        const config = await loadCliConfig(opts.config, { 'redis.url': opts.redisUrl });
-        const redisUrl = config.redis.url;
-        if (redisUrl === undefined)
-          throw new ConfigError([
-            { path: 'redis.url', message: 'required: where the job queue lives (--redis-url or REDIS_URL)' },
-          ]);
-        const log = createLogger({ level: (opts.logLevel ?? config.log.level) as 'info' });
-        const { createMigrationContext } = await import('../migrate/migration-context.ts');
-        const { startMigrateWorker } = await import('../../workers/migrate-worker.ts');
-        const running = startMigrateWorker(createMigrationContext(config, log), {
-          redisUrl,
-          prefix: config.redis.prefix,
-          concurrency: opts.concurrency,
-          lockDurationMs: opts.lockDuration,
-        });
-        await running.worker.waitUntilReady();
-        log.info({ concurrency: opts.concurrency }, 'worker ready; waiting for jobs');
-        await new Promise<void>((done) => {
-          const stop = (signal: string): void => {
-            log.info({ signal }, 'finishing current jobs, then exiting');
-            done();
-          };
-          process.once('SIGTERM', () => stop('SIGTERM'));
-          process.once('SIGINT', () => stop('SIGINT'));
-        });
-        await running.close();
-        log.info('worker stopped');
-      },
-    );
+    .action(async (opts: DaemonFlags) => {
+      await runDaemonCli(
+        opts,
+        { worker: opts.worker !== false, schedules: opts.schedules !== false, http: opts.http !== false },
+        ctx,
+      );
+    });
 }

@@ -11,55 +11,13 @@ import {
 } from '@aws-sdk/client-codecommit';
 import { ownedBy, repoDescription, repoTags } from '../core/repo-tags.ts';
 import type { SourceRepo } from '../core/repo-filter.ts';
-import { Gh2ccError, errorMessage } from '../util/errors.ts';
+import { Gh2ccError } from '../util/errors.ts';
+import { awsErrorName as errorName, classifyAwsError } from './classify-aws-error.ts';
 
 export interface EnsureResult {
   readonly created: boolean;
   readonly arn: string;
   readonly notes: readonly string[];
-}
-
-function errorName(err: unknown): string {
-  return typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : '';
-}
-
-/** Turns an SDK error into a Gh2ccError (the SDK has already retried throttling and 5xx by now). */
-export function classifyAwsError(err: unknown, what: string): Gh2ccError {
-  if (err instanceof Gh2ccError) return err;
-  const name = errorName(err);
-  const msg = `${what}: ${name === '' ? '' : `${name}: `}${errorMessage(err)}`;
-  if (/Throttling|TooManyRequests|RequestLimitExceeded/.test(name))
-    return new Gh2ccError('throttled', msg, { cause: err });
-  if (
-    /UnrecognizedClient|InvalidSignature|AccessDenied|ExpiredToken|InvalidClientTokenId|MissingAuthenticationToken/.test(
-      name,
-    )
-  ) {
-    return new Gh2ccError('auth', msg, {
-      cause: err,
-      retryable: false,
-      fix: 'check the AWS credentials and region, and that the identity may use codecommit:* on these repositories',
-    });
-  }
-  if (/InvalidRepositoryName/.test(name)) {
-    return new Gh2ccError('invalid-name', msg, {
-      cause: err,
-      retryable: false,
-      fix: 'add a rename for it under migrate.renames',
-    });
-  }
-  if (/RepositoryLimitExceeded/.test(name)) {
-    return new Gh2ccError('conflict', msg, {
-      cause: err,
-      retryable: false,
-      fix: 'ask AWS for a higher CodeCommit repository quota',
-    });
-  }
-  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
-  if (status >= 500 || /ECONNRESET|socket hang up|ETIMEDOUT|EPIPE|ECONNREFUSED/.test(errorMessage(err))) {
-    return new Gh2ccError('network', msg, { cause: err });
-  }
-  return new Gh2ccError('internal', msg, { cause: err, retryable: false });
 }
 
 async function getRepository(

@@ -128,6 +128,16 @@ export const ConfigSchema = z
           .max(64)
           .default(4)
           .describe('jobs at once per worker process'),
+        jobAttempts: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(5)
+          .describe('tries of a sync job before the repository is marked failing'),
+        jobBackoff: schedule
+          .default('2s')
+          .describe('first wait before a failed sync job is tried again (doubles each time, with jitter)'),
       })
       .strict()
       .prefault({}),
@@ -150,6 +160,13 @@ export const ConfigSchema = z
           .max(4000, 'CodeCommit refuses more than 4,000 ref updates in one push')
           .default(4000),
         incrementCommits: z.coerce.number().int().min(1).default(1000),
+        retries: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .max(20)
+          .default(5)
+          .describe('retries of one transient failure (throttling, 5xx, reset) inside a step, with backoff'),
         cacheMaxBytes: byteSize
           .optional()
           .describe('size cap of the mirror cache (e.g. 20GB); least recently synced repos are evicted'),
@@ -222,6 +239,9 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   GH2CC_RECONCILE_EVERY: 'daemon.reconcileEvery',
   GH2CC_DRIFT_EVERY: 'daemon.driftEvery',
   GH2CC_CACHE_MAX_BYTES: 'mirror.cacheMaxBytes',
+  GH2CC_RETRIES: 'mirror.retries',
+  GH2CC_JOB_ATTEMPTS: 'daemon.jobAttempts',
+  GH2CC_JOB_BACKOFF: 'daemon.jobBackoff',
   GH2CC_SNS_TOPIC_ARN: 'notify.snsTopicArn',
   GH2CC_CACHE_DIR: 'mirror.cacheDir',
   GH2CC_LOG_LEVEL: 'log.level',

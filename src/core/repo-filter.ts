@@ -2,6 +2,8 @@ import picomatch from 'picomatch';
 
 /** What inventory knows about a source repository; all the filters and the plan need. */
 export interface SourceRepo {
+  /** GitHub's numeric id: stays the same across renames and transfers. */
+  readonly id?: number;
   readonly owner: string;
   readonly name: string;
   readonly fullName: string;

@@ -4,6 +4,7 @@ import type { GithubClient } from './create-github-client.ts';
 import { classifyGithubError } from './classify-github-error.ts';
 
 interface RepoListItem {
+  id?: number;
   name: string;
   full_name: string;
   owner: { login: string } | null;
@@ -29,6 +30,7 @@ export function toSourceRepo(item: RepoListItem): SourceRepo {
         ? 'private'
         : 'public';
   return {
+    ...(item.id === undefined ? {} : { id: item.id }),
     owner: item.owner?.login ?? item.full_name.split('/')[0] ?? '',
     name: item.name,
     fullName: item.full_name,

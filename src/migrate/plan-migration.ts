@@ -3,8 +3,9 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { ownership } from '../codecommit/ensure-repository.ts';
 import type { Config } from '../config/schema.ts';
+import { filterFromConfig } from '../config/filter-from-config.ts';
 import { findCollisions, mapName } from '../core/name-mapping.ts';
-import { filterRepos, type RepoFilter, type SourceRepo } from '../core/repo-filter.ts';
+import { filterRepos, type SourceRepo } from '../core/repo-filter.ts';
 import type { GithubClient } from '../github/create-github-client.ts';
 import { listSourceRepos } from '../github/list-source-repos.ts';
 
@@ -23,20 +24,6 @@ export interface MigrationPlan {
   readonly skipped: readonly { readonly repo: string; readonly reason: string }[];
   /** Problems that stop the run before any change (collisions, invalid renames, foreign repos). */
   readonly errors: readonly string[];
-}
-
-export function filterFromConfig(config: Config): RepoFilter {
-  const m = config.migrate;
-  return {
-    include: m.include,
-    exclude: m.exclude,
-    topics: m.topics,
-    visibility: m.visibility,
-    skipArchived: m.skipArchived,
-    skipForks: m.skipForks,
-    skipEmpty: m.skipEmpty,
-    ...(m.pushedSince === undefined ? {} : { pushedSince: m.pushedSince }),
-  };
 }
 
 /**

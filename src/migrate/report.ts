@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { RepoResult, RepoStatus } from '../../workers/migrate-repo.ts';
+import type { RepoResult, RepoStatus } from '../core/repo-result.ts';
 
 export interface MigrationReport {
   readonly version: 1;

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { MIGRATE_QUEUE, migrateJobId, type MigrateJobData } from '../queue/migrate-queue.ts';
+import { MIGRATE_QUEUE, migrateJobId, type MigrateJobData } from '../jobs/migrate-job.ts';
 import { createRedis } from '../queue/redis-connection.ts';
-import { migrateRepo, type MigrateProgress, type RepoResult } from '../../workers/migrate-repo.ts';
+import { notStartedResult, type RepoResult, type SyncProgress } from '../core/repo-result.ts';
+import { syncRepo } from '../mirror/sync-repo.ts';
 import type { PlannedRepo } from './plan-migration.ts';
-import { migrateDeps, type MigrationContext } from './migration-context.ts';
+import { syncDepsFor, type MirrorContext } from '../mirror/mirror-context.ts';
 
 export interface RunOptions {
   readonly concurrency: number;
@@ -18,41 +19,27 @@ export interface RunOptions {
 }
 
 export interface RunEvents {
-  onProgress?(p: MigrateProgress): void;
+  onProgress?(p: SyncProgress): void;
   onResult?(r: RepoResult): void;
 }
 
 export function notStarted(p: PlannedRepo): RepoResult {
-  return {
-    repo: p.source.fullName,
-    target: p.target,
-    status: 'interrupted',
-    created: false,
-    refsPushed: 0,
-    pushes: 0,
-    bytes: 0,
-    durationMs: 0,
-    verified: false,
-    warnings: [],
-    errors: ['not started: the run was stopped; run again to resume'],
-  };
+  return notStartedResult(p.source.fullName, p.target);
 }
 
 /** The embedded default: the same per-repo processor, in this process, at most `concurrency` at a time. */
 export async function runInProcess(
-  ctx: MigrationContext,
+  ctx: MirrorContext,
   repos: readonly PlannedRepo[],
   options: RunOptions,
   events: RunEvents = {},
 ): Promise<RepoResult[]> {
   const limit = pLimit(options.concurrency);
-  const deps = migrateDeps(ctx, {
+  const deps = syncDepsFor(ctx, {
     verify: options.verify,
     wikis: options.wikis,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(events.onProgress === undefined
-      ? {}
-      : { onProgress: (p: MigrateProgress) => events.onProgress?.(p) }),
+    ...(events.onProgress === undefined ? {} : { onProgress: (p: SyncProgress) => events.onProgress?.(p) }),
   });
   return Promise.all(
     repos.map((p) =>
@@ -60,7 +47,10 @@ export async function runInProcess(
         const result =
           options.signal?.aborted === true
             ? notStarted(p)
-            : await migrateRepo(p.source, p.target, deps, { likelyAbsent: p.action === 'create' });
+            : await syncRepo(p.source, p.target, deps, {
+                ensure: 'always',
+                likelyAbsent: p.action === 'create',
+              });
         events.onResult?.(result);
         return result;
       }),
@@ -122,7 +112,7 @@ export async function runOnQueue(
     });
     queueEvents.on('progress', ({ jobId, data }) => {
       if (pending.has(jobId) && typeof data === 'object' && data !== null)
-        events.onProgress?.(data as MigrateProgress);
+        events.onProgress?.(data as SyncProgress);
     });
     const jobs = repos.map((p) => {
       const data: MigrateJobData = {

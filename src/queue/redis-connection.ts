@@ -14,6 +14,23 @@ export type RedisClient = Redis | Cluster;
 export interface CreateRedisOptions {
   /** `url` names one or more cluster seed nodes, comma-separated (`redis://h1:7000,h2:7001`). */
   cluster?: boolean;
+  /**
+   * For one-shot commands (`gh2cc status`, `gh2cc sync`): a command fails after a few reconnect attempts
+   * instead of waiting for Redis forever, as a long-running worker should.
+   */
+  failFast?: boolean;
+}
+
+function limits(
+  failFast: boolean | undefined,
+): Pick<RedisOptions, 'maxRetriesPerRequest' | 'retryStrategy' | 'connectTimeout'> {
+  return failFast === true
+    ? {
+        maxRetriesPerRequest: 2,
+        connectTimeout: 5000,
+        retryStrategy: (times) => (times > 3 ? null : backoff(times)),
+      }
+    : { maxRetriesPerRequest: null, retryStrategy: backoff };
 }
 
 interface Seed {
@@ -129,7 +146,7 @@ function reconnectOnReadonly(err: Error): 2 | false {
   return err.message.includes('READONLY') ? 2 : false;
 }
 
-function createCluster(url: string, name: string): Cluster {
+function createCluster(url: string, name: string, failFast: boolean | undefined): Cluster {
   const seeds = parseSeeds(url);
   const withAuth = seeds.find((s) => s.password !== undefined || s.username !== undefined);
   const tls = seeds.some((s) => s.tls);
@@ -140,12 +157,12 @@ function createCluster(url: string, name: string): Cluster {
         ...(withAuth?.username === undefined ? {} : { username: withAuth.username }),
         ...(withAuth?.password === undefined ? {} : { password: withAuth.password }),
         ...(tls ? { tls: {} } : {}),
-        maxRetriesPerRequest: null,
+        maxRetriesPerRequest: limits(failFast).maxRetriesPerRequest ?? null,
         connectionName: name,
         reconnectOnError: reconnectOnReadonly,
       },
       enableReadyCheck: true,
-      clusterRetryStrategy: backoff,
+      clusterRetryStrategy: failFast === true ? (times) => (times > 3 ? null : backoff(times)) : backoff,
       // Keep node host names unresolved so TLS certificates (issued for names, not IPs) verify; AWS advises
       // this for ElastiCache, and it changes nothing for plain IP seeds.
       dnsLookup: (address, callback) => callback(null, address),
@@ -153,15 +170,14 @@ function createCluster(url: string, name: string): Cluster {
   );
 }
 
-function createSingle(url: string, name: string): Redis {
+function createSingle(url: string, name: string, failFast: boolean | undefined): Redis {
   const parsed = parseUrl(url);
   const auth = registerPassword(url, parsed);
   const common: RedisOptions = {
-    maxRetriesPerRequest: null,
+    ...limits(failFast),
     enableReadyCheck: true,
     connectionName: name,
     lazyConnect: false,
-    retryStrategy: backoff,
     reconnectOnError: reconnectOnReadonly,
   };
   if (parsed.protocol === 'unix:') {
@@ -184,9 +200,19 @@ function createSingle(url: string, name: string): Redis {
  * An ioredis connection as BullMQ workers need it: no per-command retry limit, reconnecting forever. The URL's
  * password is registered with the log sanitizer before anything connects.
  */
-export function createRedis(url: string, name: string, options?: { cluster?: false }): Redis;
-export function createRedis(url: string, name: string, options: { cluster: true }): Cluster;
+export function createRedis(
+  url: string,
+  name: string,
+  options?: { cluster?: false; failFast?: boolean },
+): Redis;
+export function createRedis(
+  url: string,
+  name: string,
+  options: { cluster: true; failFast?: boolean },
+): Cluster;
 export function createRedis(url: string, name: string, options?: CreateRedisOptions): RedisClient;
 export function createRedis(url: string, name: string, options: CreateRedisOptions = {}): RedisClient {
-  return options.cluster === true ? createCluster(url, name) : createSingle(url, name);
+  return options.cluster === true
+    ? createCluster(url, name, options.failFast)
+    : createSingle(url, name, options.failFast);
 }

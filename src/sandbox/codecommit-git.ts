@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { appendFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gitSignature } from '../codecommit/git-password.ts';
-import { runGit } from '../git/run-git.ts';
+import { runGit } from '../git/git-runner.ts';
 import { parseBasicAuth } from './basic-auth.ts';
 import { serveGitCgi } from './git-http-backend.ts';
 import { newRecordPath, takePushRecord, type RefUpdate } from './push-record.ts';
@@ -128,6 +128,7 @@ export function createCodeCommitGit(options: CodeCommitGitOptions): SandboxHandl
     }
     const record = newRecordPath(options.tmpDir);
     const started = new Date().toISOString();
+    // The push is logged (and HEAD set) before the response ends: once `git push` returns, the log has it.
     await serveGitCgi(req, res, {
       projectRoot: reposDir,
       pathInfo: `/${name}.git${rest}`,
@@ -135,19 +136,20 @@ export function createCodeCommitGit(options: CodeCommitGitOptions): SandboxHandl
       hooksPath: options.hooksPath,
       hookEnv: { GH2CC_PUSH_RECORD: record, GH2CC_MAX_REF_UPDATES: String(limit) },
       log: options.log,
+      beforeEnd: async () => {
+        const push = await takePushRecord(record);
+        if (push === undefined) return;
+        if (push.accepted) await pointHeadAtFirstBranch(join(reposDir, `${name}.git`), push.updates);
+        const entry: PushLogEntry = {
+          repo: name,
+          started,
+          time: push.updatedAt ?? new Date().toISOString(),
+          accepted: push.accepted,
+          refs: push.updates,
+        };
+        await appendFile(pushLogPath(options.dir), `${JSON.stringify(entry)}\n`);
+      },
     });
-    const push = await takePushRecord(record);
-    if (push?.accepted === true) await pointHeadAtFirstBranch(join(reposDir, `${name}.git`), push.updates);
-    if (push !== undefined) {
-      const entry: PushLogEntry = {
-        repo: name,
-        started,
-        time: new Date().toISOString(),
-        accepted: push.accepted,
-        refs: push.updates,
-      };
-      await appendFile(pushLogPath(options.dir), `${JSON.stringify(entry)}\n`);
-    }
     return true;
   };
 }

@@ -13,6 +13,8 @@ export interface GitCgiRequest {
   readonly hooksPath?: string;
   /** Extra environment for the hooks (e.g. where to write the push record). */
   readonly hookEnv?: Record<string, string>;
+  /** Runs after git finished and before the response ends: what the client may rely on once it returns. */
+  readonly beforeEnd?: () => Promise<void>;
   readonly log: Logger;
 }
 
@@ -97,8 +99,16 @@ export function serveGitCgi(req: IncomingMessage, res: ServerResponse, cgi: GitC
           'git http-backend failed',
         );
       }
-      res.end();
-      resolve(status);
+      const finish = (): void => {
+        res.end();
+        resolve(status);
+      };
+      if (cgi.beforeEnd === undefined) finish();
+      else
+        cgi.beforeEnd().then(finish, (err: unknown) => {
+          cgi.log.error({ err }, 'sandbox could not record the push');
+          finish();
+        });
     });
     child.on('error', (err) => {
       cgi.log.error({ err }, 'could not start git http-backend');

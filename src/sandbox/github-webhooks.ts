@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
 import type { Logger } from 'pino';
-import { exec } from '../util/exec.ts';
-import { gitEnv } from '../git/git-env.ts';
+import { runGit } from '../git/git-runner.ts';
 import type { RefUpdate } from './push-record.ts';
 
 const ZERO = '0000000000000000000000000000000000000000';
@@ -35,12 +34,10 @@ async function commitsBetween(
 ): Promise<Record<string, unknown>[]> {
   if (after === ZERO) return [];
   const range = before === ZERO ? [after, '-n', '1'] : [`${before}..${after}`, '-n', '20'];
-  const out = await exec(
-    'git',
+  const out = await runGit(
+    repoDir,
     ['log', '--reverse', '--format=%H%x1f%s%x1f%an%x1f%ae%x1f%aI%x1e', ...range],
     {
-      cwd: repoDir,
-      env: gitEnv(),
       check: false,
     },
   );
@@ -146,11 +143,7 @@ export async function pushDeliveries(ctx: PushContext): Promise<Delivery[]> {
 }
 
 async function isForced(repoDir: string, before: string, after: string): Promise<boolean> {
-  const r = await exec('git', ['merge-base', '--is-ancestor', before, after], {
-    cwd: repoDir,
-    env: gitEnv(),
-    check: false,
-  });
+  const r = await runGit(repoDir, ['merge-base', '--is-ancestor', before, after], { check: false });
   return r.code !== 0;
 }
 

@@ -12,6 +12,8 @@ export interface PushRecord {
   readonly updates: readonly RefUpdate[];
   /** False when a hook refused the push (nothing was updated). */
   readonly accepted: boolean;
+  /** When the refs were updated (accepted pushes). */
+  readonly updatedAt?: string;
 }
 
 // The hooks only copy git's update lines to files the server reads after the push; the limit check is the
@@ -32,10 +34,12 @@ fi
 exit 0
 `;
 
+// The first line is when the refs were updated: the push log's time, taken before git answers the client,
+// so a client's next push can never seem to start before this one ended.
 const POST_RECEIVE = `#!/bin/sh
 record="$GH2CC_PUSH_RECORD"
 [ -n "$record" ] || exit 0
-cat > "$record.post"
+{ date -u +%Y-%m-%dT%H:%M:%S.%3NZ; cat; } > "$record.post"
 `;
 
 /** Writes the sandbox's hook scripts into `dir` and returns it (used as core.hooksPath for every push). */
@@ -83,5 +87,8 @@ export async function takePushRecord(recordPath: string): Promise<PushRecord | u
   }
   await rm(`${recordPath}.pre`, { force: true });
   await rm(`${recordPath}.post`, { force: true });
-  return { updates: parseUpdates(post ?? pre), accepted: post !== undefined };
+  if (post === undefined) return { updates: parseUpdates(pre), accepted: false };
+  const newline = post.indexOf('\n');
+  const stamp = post.slice(0, newline).trim();
+  return { updates: parseUpdates(post.slice(newline + 1)), accepted: true, updatedAt: stamp };
 }

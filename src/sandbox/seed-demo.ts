@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { FastImportStream } from '../git/fast-import.ts';
-import { runGit } from '../git/run-git.ts';
+import { runGit } from '../git/git-runner.ts';
 
 export const DEMO_ORG = 'demo-org';
 

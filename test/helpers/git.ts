@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FastImportStream } from '../../src/git/fast-import.ts';
 import { gitEnv, withGitConfig } from '../../src/git/git-env.ts';
-import { runGit } from '../../src/git/run-git.ts';
-import type { ExecResult } from '../../src/util/exec.ts';
+import { runGit } from '../../src/git/git-runner.ts';
+import type { GitResult as ExecResult } from '../../src/git/git-runner.ts';
 
 export async function tempDir(prefix = 'gh2cc-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));

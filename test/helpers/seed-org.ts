@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FastImportStream } from '../../src/git/fast-import.ts';
-import { runGit } from '../../src/git/run-git.ts';
+import { runGit } from '../../src/git/git-runner.ts';
 
 export interface SeedRepoSpec {
   readonly name: string;

@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { createGithubClient } from '../../src/github/create-github-client.ts';
-import { runGit } from '../../src/git/run-git.ts';
-import { createMigrationContext, type MigrationContext } from '../../src/migrate/migration-context.ts';
+import { runGit } from '../../src/git/git-runner.ts';
+import { createMirrorContext, type MirrorContext } from '../../src/mirror/mirror-context.ts';
 import { planMigration } from '../../src/migrate/plan-migration.ts';
 import { runInProcess, type RunOptions } from '../../src/migrate/run-migration.ts';
 import { FAULTS_PATH, type FaultRule } from '../../src/sandbox/faults.ts';
@@ -13,7 +13,7 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandb
 import { Gh2ccError } from '../../src/util/errors.ts';
 import { createLogger, type Logger } from '../../src/util/logger.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../src/util/retry.ts';
-import type { RepoResult } from '../../workers/migrate-repo.ts';
+import type { RepoResult } from '../../src/core/repo-result.ts';
 import { lsRemote, makeRepo, tempDir } from '../helpers/git.ts';
 
 /** gh2cc's own backoff, shortened so a handful of injected failures costs milliseconds, not seconds. */
@@ -68,13 +68,13 @@ async function migrate(
   org: string,
   options: {
     retry?: RetryPolicy;
-    adjust?: (ctx: MigrationContext) => MigrationContext;
+    adjust?: (ctx: MirrorContext) => MirrorContext;
     run?: Partial<RunOptions>;
   } = {},
 ): Promise<Run> {
   const { log, lines } = captureLog();
   const config = await configFor(org);
-  const base = createMigrationContext(config, log, { retry: options.retry ?? FAST_RETRY });
+  const base = createMirrorContext(config, log, { retry: options.retry ?? FAST_RETRY });
   const ctx = options.adjust?.(base) ?? base;
   const plan = await planMigration(ctx, config, { org });
   expect(plan.errors).toEqual([]);
@@ -296,7 +296,7 @@ describe('a permanent failure', () => {
     const config = await configFor(org);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'not-the-sandbox-secret');
     try {
-      const ctx = createMigrationContext(config, captureLog().log, { retry: DEFAULT_RETRY });
+      const ctx = createMirrorContext(config, captureLog().log, { retry: DEFAULT_RETRY });
       const started = Date.now();
       const err = await planMigration(ctx, config, { org }).then(
         () => undefined,
@@ -325,7 +325,7 @@ describe('a rate limit that outlasts the client', () => {
     await seedOrg(org, ['rl-one']);
     const config = await configFor(org);
     const { log } = captureLog();
-    const base = createMigrationContext(config, log, { retry: FAST_RETRY });
+    const base = createMirrorContext(config, log, { retry: FAST_RETRY });
     const github = createGithubClient({
       apiUrl: config.github.apiUrl,
       token: config.github.token ?? '',

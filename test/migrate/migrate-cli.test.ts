@@ -5,7 +5,7 @@ import type { MigrationReport } from '../../src/migrate/report.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { lsRemote, tempDir } from '../helpers/git.ts';
-import { runGit } from '../../src/git/run-git.ts';
+import { runGit } from '../../src/git/git-runner.ts';
 import { eventually, gh2cc } from '../helpers/processes.ts';
 import { pushAnomalies, readPushLog } from '../helpers/push-log.ts';
 import { seedOrg } from '../helpers/seed-org.ts';

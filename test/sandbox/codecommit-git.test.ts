@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { CodeCommitClient, CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { codecommitGitCredential } from '../../src/codecommit/git-password.ts';
-import { runGit } from '../../src/git/run-git.ts';
+import { runGit } from '../../src/git/git-runner.ts';
 import type { PushLogEntry } from '../../src/sandbox/codecommit-git.ts';
 import { gitWithHelper, lsRemote, makeRepo } from '../helpers/git.ts';
 import { readPushLog } from '../helpers/push-log.ts';

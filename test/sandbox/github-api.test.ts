@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitEnv } from '../../src/git/git-env.ts';
-import { runGit } from '../../src/git/run-git.ts';
+import { runGit } from '../../src/git/git-runner.ts';
 import { createGithubApi } from '../../src/sandbox/github/index.ts';
 import { listOwners, loadOwner, writeOwnerFile } from '../../src/sandbox/github/owner-store.ts';
 import type { OwnerMetadataInput } from '../../src/sandbox/github/owner-metadata.ts';

@@ -1,13 +1,9 @@
-import { execFile } from 'node:child_process';
-import { gitEnv } from '../../git/git-env.ts';
+import { runGit } from '../../git/git-runner.ts';
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { isValidRepositoryName } from './api/validation.ts';
-
-const execFileAsync = promisify(execFile);
 
 export interface TriggerRecord {
   readonly name: string;
@@ -88,11 +84,7 @@ interface StateFile {
 async function git(gitDir: string, args: readonly string[]): Promise<string> {
   // The shared isolated environment: a developer's own git settings cannot change what the sandbox stores.
   // cwd is the repo itself, so a caller's vanished working directory cannot break git.
-  const { stdout } = await execFileAsync('git', ['--git-dir', gitDir, ...args], {
-    cwd: gitDir,
-    env: gitEnv(),
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout } = await runGit(gitDir, ['--git-dir', gitDir, ...args]);
   return stdout;
 }
 
@@ -310,7 +302,7 @@ export function openCodeCommitStore(options: CodeCommitStoreOptions): CodeCommit
     // directory as a live repository, so it must never see a half-initialised one.
     const tmp = join(reposDir, `.tmp-${randomUUID()}`);
     try {
-      await execFileAsync('git', ['init', '--bare', '--quiet', tmp], { cwd: reposDir, env: gitEnv() });
+      await runGit(reposDir, ['init', '--bare', '--quiet', tmp]);
       await appendFile(join(tmp, 'config'), REPO_CONFIG, 'utf8');
       await rename(tmp, repoPath(name));
     } catch (err) {
@@ -403,18 +395,17 @@ export function openCodeCommitStore(options: CodeCommitStoreOptions): CodeCommit
   }
 
   async function branchCommit(name: string, branch: string): Promise<string | undefined> {
-    try {
-      const out = await git(repoPath(name), [
-        'rev-parse',
-        '--verify',
-        '--quiet',
-        `refs/heads/${branch}^{commit}`,
-      ]);
-      return out.trim() || undefined;
-    } catch (err) {
-      if (errorCode(err) === 1) return undefined;
-      throw err;
-    }
+    const dir = repoPath(name);
+    const r = await runGit(
+      dir,
+      ['--git-dir', dir, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`],
+      {
+        check: false,
+      },
+    );
+    if (r.code === 1) return undefined;
+    if (r.code !== 0) throw new Error(`git rev-parse failed: ${r.stderr.trim()}`);
+    return r.stdout.trim() || undefined;
   }
 
   async function setHead(name: string, branch: string): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Dirent, Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runGit } from '../../git/run-git.ts';
+import { runGit } from '../../git/git-runner.ts';
 
 /**
  * What the GitHub sandbox reads out of a bare repository. Refs come from git itself (`for-each-ref`,

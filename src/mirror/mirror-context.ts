@@ -8,11 +8,12 @@ import { requireKeys } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { createGithubClient, type GithubClient } from '../github/create-github-client.ts';
 import type { GitAuth } from '../git/git-auth.ts';
-import type { RetryPolicy } from '../util/retry.ts';
-import type { MigrateDeps, MigrateProgress } from '../../workers/migrate-repo.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from '../util/retry.ts';
+import type { SyncProgress } from '../core/repo-result.ts';
+import type { SyncDeps } from '../mirror/sync-deps.ts';
 
 /** Everything a migration talks to, built once from the configuration. */
-export interface MigrationContext {
+export interface MirrorContext {
   readonly config: Config;
   readonly log: Logger;
   readonly github: GithubClient;
@@ -23,11 +24,11 @@ export interface MigrationContext {
   readonly retry?: RetryPolicy;
 }
 
-export function createMigrationContext(
+export function createMirrorContext(
   config: Config,
   log: Logger,
   options: { retry?: RetryPolicy } = {},
-): MigrationContext {
+): MirrorContext {
   requireKeys(config, [
     { key: 'github.token', why: 'to read the GitHub organization' },
     { key: 'aws.region', why: 'for CodeCommit' },
@@ -43,19 +44,19 @@ export function createMigrationContext(
     // GitHub accepts a token as the password of any user name; x-access-token is what Apps use.
     githubAuth: { username: 'x-access-token', password: token },
     cacheDir: resolve(config.mirror.cacheDir),
-    ...(options.retry === undefined ? {} : { retry: options.retry }),
+    retry: options.retry ?? { ...DEFAULT_RETRY, retries: config.mirror.retries },
   };
 }
 
-export function migrateDeps(
-  ctx: MigrationContext,
+export function syncDepsFor(
+  ctx: MirrorContext,
   run: {
     verify: 'refs' | 'deep';
     wikis: boolean;
     signal?: AbortSignal;
-    onProgress?: (p: MigrateProgress) => void;
+    onProgress?: (p: SyncProgress) => void;
   },
-): MigrateDeps {
+): SyncDeps {
   return {
     codecommit: ctx.codecommit,
     remote: ctx.remote,

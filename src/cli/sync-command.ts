@@ -1,0 +1,129 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { enqueueSync } from '../jobs/enqueue-sync.ts';
+import { retryingJob } from '../jobs/job-options.ts';
+import { openQueues } from '../jobs/open-queues.ts';
+import { createRedis } from '../queue/redis-connection.ts';
+import type { RepoState } from '../state/repo-state.ts';
+import { EXIT_FAILED, EXIT_OK, type CliContext } from './cli-context.ts';
+import { print, printError } from './output.ts';
+import { parsePositiveInt } from './parse-options.ts';
+import { redisForCli } from './status-command.ts';
+
+function parseRepo(value: string, previous: string[] = []): string[] {
+  if (!/^[A-Za-z0-9-_.]+\/[A-Za-z0-9-_.]+$/.test(value))
+    throw new InvalidArgumentError(`expected OWNER/REPO, got "${value}"`);
+  return [...previous, value];
+}
+
+interface Outcome {
+  readonly repo: string;
+  readonly result: string;
+  readonly durationMs?: number;
+  readonly refsPushed?: number;
+  readonly error?: string;
+}
+
+/** Polls the state store until a sync that started after `since` has finished for the repository. */
+async function waitForSync(
+  get: () => Promise<RepoState | undefined>,
+  history: () => Promise<{ result: string; durationMs: number; refsPushed: number; error?: string }[]>,
+  repo: string,
+  since: number,
+  deadline: number,
+): Promise<Outcome> {
+  while (Date.now() < deadline) {
+    const s = await get();
+    const started = s?.lastSyncStartedAt === undefined ? 0 : Date.parse(s.lastSyncStartedAt);
+    if (
+      s !== undefined &&
+      started >= since &&
+      s.state !== 'syncing' &&
+      s.lastSyncAt !== undefined &&
+      Date.parse(s.lastSyncAt) >= started
+    ) {
+      const last = (await history())[0];
+      return {
+        repo,
+        result: s.lastResult ?? 'unknown',
+        ...(last === undefined ? {} : { durationMs: last.durationMs, refsPushed: last.refsPushed }),
+        ...(s.lastError === undefined || (s.state !== 'failing' && s.state !== 'behind')
+          ? {}
+          : { error: s.lastError }),
+      };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    repo,
+    result: 'timeout',
+    error: 'no finished sync seen before --timeout; the job is still queued or running',
+  };
+}
+
+export function registerSyncCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('sync')
+    .description('Sync repositories now (enqueues a job for the daemon’s workers)')
+    .argument('<repos...>', 'OWNER/REPO, one or more', (v: string, prev: string[] | undefined) =>
+      parseRepo(v, prev),
+    )
+    .option('-c, --config <file>', 'YAML config file')
+    .option('--redis-url <url>', 'the daemon’s Redis (env REDIS_URL)')
+    .option('--wait', 'wait for each sync to finish and print its result')
+    .option('--timeout <seconds>', 'with --wait: give up after this long', parsePositiveInt, 600)
+    .option('--json', 'machine-readable output')
+    .action(
+      async (
+        repos: string[],
+        opts: { config?: string; redisUrl?: string; wait?: boolean; timeout: number; json?: boolean },
+      ) => {
+        const cli = await redisForCli(opts, ctx.env);
+        const connection = createRedis(cli.url, 'gh2cc-cli-queue', { cluster: cli.cluster, failFast: true });
+        const queues = openQueues(connection, cli.prefix);
+        try {
+          const since = Date.now();
+          for (const full of repos) {
+            const [owner = '', repo = ''] = full.split('/');
+            await enqueueSync(
+              queues.sync,
+              cli.store,
+              { owner, repo, reason: 'manual', requestedAt: since },
+              retryingJob(cli.config),
+            );
+          }
+          if (opts.wait !== true) {
+            if (opts.json === true) print(JSON.stringify({ version: 1, queued: repos }, null, 2));
+            else printError(`${repos.length} sync(s) queued; \`gh2cc status\` shows the outcome.`);
+            return;
+          }
+          const deadline = since + opts.timeout * 1000;
+          const outcomes = await Promise.all(
+            repos.map((r) =>
+              waitForSync(
+                () => cli.store.get(r),
+                () => cli.store.history(r),
+                r,
+                since,
+                deadline,
+              ),
+            ),
+          );
+          if (opts.json === true) print(JSON.stringify({ version: 1, results: outcomes }, null, 2));
+          else
+            for (const o of outcomes)
+              print(
+                `${o.repo}: ${o.result}${o.durationMs === undefined ? '' : ` in ${(o.durationMs / 1000).toFixed(2)}s`}${o.refsPushed === undefined ? '' : `, ${o.refsPushed} ref(s) pushed`}${o.error === undefined ? '' : ` — ${o.error}`}`,
+              );
+          ctx.exitCode = outcomes.every(
+            (o) => o.result !== 'failed' && o.result !== 'timeout' && o.result !== 'interrupted',
+          )
+            ? EXIT_OK
+            : EXIT_FAILED;
+        } finally {
+          await queues.close().catch(() => undefined);
+          connection.disconnect();
+          cli.close();
+        }
+      },
+    );
+}

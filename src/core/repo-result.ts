@@ -1,0 +1,53 @@
+/** What one repository's sync ended in. */
+export type RepoStatus = 'migrated' | 'up-to-date' | 'empty' | 'diverged' | 'failed' | 'interrupted';
+
+/** What the report (and the per-repo state) says about one repository's sync. */
+export interface RepoResult {
+  readonly repo: string;
+  readonly target: string;
+  readonly status: RepoStatus;
+  readonly created: boolean;
+  readonly refsPushed: number;
+  readonly pushes: number;
+  readonly bytes: number;
+  readonly durationMs: number;
+  readonly verified: boolean;
+  readonly warnings: readonly string[];
+  readonly errors: readonly string[];
+  /** Stable error code of the failure (auth, network, …), when the repo failed. */
+  readonly errorCode?: string;
+  /** Refs left alone because CodeCommit moved them outside gh2cc. */
+  readonly divergentRefs?: readonly string[];
+  /** Both sides' default-branch tips after the sync (undefined: no such branch there). */
+  readonly heads?: { readonly github?: string; readonly codecommit?: string };
+  readonly wiki?: RepoResult;
+}
+
+export type SyncPhase = 'ensure' | 'fetch' | 'plan' | 'push' | 'verify' | 'done';
+
+export interface SyncProgress {
+  readonly repo: string;
+  readonly phase: SyncPhase;
+  /** For the push phase: steps done and planned. */
+  readonly done?: number;
+  readonly total?: number;
+  /** For the push phase: git's own progress of the current push (objects written). */
+  readonly objects?: { readonly processed: number; readonly total: number };
+}
+
+/** The result of a repository that was never started (the run was stopped first). */
+export function notStartedResult(repo: string, target: string): RepoResult {
+  return {
+    repo,
+    target,
+    status: 'interrupted',
+    created: false,
+    refsPushed: 0,
+    pushes: 0,
+    bytes: 0,
+    durationMs: 0,
+    verified: false,
+    warnings: [],
+    errors: ['not started: the run was stopped; run again to resume'],
+  };
+}

@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+import type { Gh2ccQueues } from '../jobs/open-queues.ts';
+import { QUEUES } from '../jobs/queues.ts';
+import type { RepoState } from '../state/repo-state.ts';
+import type { StateStore } from '../state/state-store.ts';
+import type { MetricSources } from '../server/create-metrics.ts';
+
+/** Reading every repository's state is one HGETALL; a scrape reuses it for a few seconds. */
+const STATE_TTL_MS = 5000;
+
+/** What /metrics reads at scrape time: queue depths from BullMQ, mirror health from the state store. */
+export function metricSources(queues: Gh2ccQueues, state: StateStore, log: Logger): MetricSources {
+  let cached: { at: number; states: Promise<RepoState[]> } | undefined;
+  const states = (): Promise<RepoState[]> => {
+    if (cached === undefined || Date.now() - cached.at > STATE_TTL_MS)
+      cached = { at: Date.now(), states: state.all() };
+    return cached.states;
+  };
+  return {
+    log,
+    async queueCounts() {
+      const kinds = Object.keys(QUEUES) as (keyof typeof QUEUES)[];
+      return Promise.all(
+        kinds.map(async (kind) => ({
+          queue: QUEUES[kind],
+          counts: await queues[kind].getJobCounts(
+            'waiting',
+            'active',
+            'delayed',
+            'failed',
+            'completed',
+            'prioritized',
+          ),
+        })),
+      );
+    },
+    async reposInDrift() {
+      return (await states()).filter((s) => s.divergentRefs.length > 0).length;
+    },
+    async oldestSuccessAgeSeconds() {
+      const times = (await states())
+        .filter((s) => s.state !== 'stopped' && s.lastSuccessAt !== undefined)
+        .map((s) => Date.parse(s.lastSuccessAt ?? ''));
+      return times.length === 0 ? undefined : (Date.now() - Math.min(...times)) / 1000;
+    },
+    async reposByState() {
+      const counts: Record<string, number> = {};
+      for (const s of await states()) counts[s.state] = (counts[s.state] ?? 0) + 1;
+      return counts;
+    },
+  };
+}

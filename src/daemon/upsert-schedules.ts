@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.ts';
+import { parseSchedule } from '../config/schedule.ts';
+import type { Gh2ccQueues } from '../jobs/open-queues.ts';
+import { retryingJob } from '../jobs/job-options.ts';
+
+export const RECONCILE_SCHEDULER = 'org-reconcile';
+
+/**
+ * The daemon's schedules live in Redis as BullMQ job schedulers, not as timers in process memory: however
+ * many daemons run, each rule produces one job per tick, and a restart does not reset the clock. Upserting
+ * is idempotent and applies a changed interval.
+ */
+export async function upsertSchedules(queues: Gh2ccQueues, config: Config, log: Logger): Promise<void> {
+  const reconcile = parseSchedule(config.daemon.reconcileEvery).schedule;
+  if (reconcile === undefined)
+    throw new Error(`daemon.reconcileEvery is not a schedule: ${config.daemon.reconcileEvery}`);
+  await queues.reconcile.upsertJobScheduler(RECONCILE_SCHEDULER, reconcile, {
+    name: 'reconcile',
+    data: { reason: 'schedule' },
+    opts: { ...retryingJob(config), attempts: 3 },
+  });
+  log.info({ reconcile }, 'schedules in place');
+}

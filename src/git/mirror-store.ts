@@ -1,0 +1,184 @@
+import { appendFile, mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { parseRefLines, runGit } from './git-runner.ts';
+
+/** Where the record of what the mirror pushed lives inside the store (see refsAndRecord). */
+const RECORD_PREFIX = 'refs/gh2cc/pushed/';
+
+/**
+ * The local bare mirror of one source repository: a speed-up, never the source of truth. Only local git
+ * work happens here; the network (fetch, ls-remote, push) is in transport.ts.
+ */
+export class MirrorStore {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  async exists(): Promise<boolean> {
+    return stat(join(this.dir, 'HEAD')).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async ensure(): Promise<void> {
+    if (await this.exists()) return;
+    await mkdir(dirname(this.dir), { recursive: true });
+    await runGit(dirname(this.dir), ['init', '--bare', '--quiet', this.dir], {
+      what: 'create the mirror cache',
+    });
+    // No reflogs and no automatic gc in the middle of a push; objects of deleted refs stay "known". Fetches
+    // always keep their pack (no loose-object explosion for small ones), which also measures what came in.
+    // Appended as text: the same as `git config` runs, without more processes per repository.
+    await appendFile(
+      join(this.dir, 'config'),
+      '[core]\n\tlogAllRefUpdates = false\n[gc]\n\tauto = 0\n[fetch]\n\tunpackLimit = 1\n',
+    );
+  }
+
+  /** Marks the entry as just used: the cache's size cap evicts the least recently used entries first. */
+  async touch(): Promise<void> {
+    const now = new Date();
+    await utimes(join(this.dir, 'HEAD'), now, now).catch(() => undefined);
+  }
+
+  /**
+   * The mirrored refs (branches and tags fetched from GitHub) and what the mirror itself last verified on
+   * CodeCommit, kept as `refs/gh2cc/pushed/<ref>` in the store, in one read. Only refs recorded there may be
+   * deleted or force-moved on CodeCommit; a cold cache records nothing, so the mirror then reports rather
+   * than deletes.
+   */
+  async refsAndRecord(): Promise<{ local: Map<string, string>; pushed: Map<string, string> }> {
+    const { stdout } = await runGit(
+      this.dir,
+      ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/tags', RECORD_PREFIX],
+      { what: 'list refs' },
+    );
+    const local = new Map<string, string>();
+    const pushed = new Map<string, string>();
+    for (const [ref, sha] of parseRefLines(stdout)) {
+      if (ref.startsWith(RECORD_PREFIX)) pushed.set(`refs/${ref.slice(RECORD_PREFIX.length)}`, sha);
+      else local.set(ref, sha);
+    }
+    return { local, pushed };
+  }
+
+  /** Records values now on CodeCommit (undefined: the ref is gone there). */
+  async recordPushed(values: ReadonlyMap<string, string | undefined>): Promise<void> {
+    const lines = [...values].map(([ref, sha]) => {
+      const name = `${RECORD_PREFIX}${ref.slice('refs/'.length)}`;
+      return sha === undefined ? `delete ${name}` : `update ${name} ${sha}`;
+    });
+    if (lines.length > 0)
+      await runGit(this.dir, ['update-ref', '--stdin'], {
+        input: `${lines.join('\n')}\n`,
+        what: 'record pushed refs',
+      });
+  }
+
+  /**
+   * Refs (of `candidates`, ref → [from, to]) where `from` is present here (in `known`, from knownObjects)
+   * and an ancestor of `to`.
+   */
+  async fastForwards(
+    candidates: ReadonlyMap<string, readonly [string, string]>,
+    known: ReadonlySet<string>,
+  ): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const [ref, [from, to]] of candidates) {
+      if (!known.has(from)) continue;
+      const r = await runGit(this.dir, ['merge-base', '--is-ancestor', from, to], { check: false });
+      if (r.code === 0) out.add(ref);
+    }
+    return out;
+  }
+
+  /** The subset of `shas` whose objects exist here (i.e. that came from GitHub at some point). */
+  async knownObjects(shas: Iterable<string>): Promise<Set<string>> {
+    const list = [...new Set(shas)];
+    if (list.length === 0) return new Set();
+    const { stdout } = await runGit(this.dir, ['cat-file', '--batch-check=%(objectname)'], {
+      input: `${list.join('\n')}\n`,
+      what: 'check objects',
+    });
+    return new Set(
+      stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => /^[0-9a-f]{40,64}$/.test(l)),
+    );
+  }
+
+  /** First-parent commits reachable from `sha` but not from `exclude`, oldest first. */
+  async firstParentCommits(sha: string, exclude: readonly string[]): Promise<string[]> {
+    const input = [sha, ...exclude.map((e) => `^${e}`)].join('\n');
+    const { stdout } = await runGit(this.dir, ['rev-list', '--first-parent', '--reverse', '--stdin'], {
+      input: `${input}\n`,
+      what: 'rev-list',
+    });
+    return stdout.split('\n').filter((l) => l !== '');
+  }
+
+  /** How many commits are reachable from `tips` but not from `exclude`. */
+  async countNewCommits(tips: readonly string[], exclude: readonly string[]): Promise<number> {
+    const input = [...tips, ...exclude.map((e) => `^${e}`)].join('\n');
+    const { stdout } = await runGit(this.dir, ['rev-list', '--count', '--stdin'], {
+      input: `${input}\n`,
+      what: 'count commits',
+    });
+    return Number(stdout.trim());
+  }
+
+  /** True when `.gitattributes` at `ref` routes files through Git LFS. */
+  async usesLfs(ref: string): Promise<boolean> {
+    const r = await runGit(this.dir, ['cat-file', '-p', `${ref}:.gitattributes`], { check: false });
+    return r.code === 0 && /filter=lfs/.test(r.stdout);
+  }
+
+  /** Whether the store's objects are whole (`git fsck`); a failing entry is rebuilt, never trusted. */
+  async isSound(): Promise<boolean> {
+    const r = await runGit(this.dir, ['fsck', '--no-progress', '--no-dangling', '--connectivity-only'], {
+      check: false,
+    });
+    return r.code === 0;
+  }
+
+  /** Bytes of the packs a fetch wrote: what a first push sends, near enough. */
+  async sizeBytes(): Promise<number> {
+    return packBytes(this.dir);
+  }
+
+  /** A bare repo beside the store that borrows its objects (alternates) and holds only refs being pushed. */
+  async stagingRepo(): Promise<string> {
+    // Outside the owners' folders: `<name>.push.git` beside the cache could be another repository's cache.
+    const dir = join(dirname(dirname(this.dir)), '.staging', basename(dirname(this.dir)), basename(this.dir));
+    const ready = await stat(join(dir, 'objects', 'info', 'alternates')).then(
+      () => true,
+      () => false,
+    );
+    if (!ready) {
+      await runGit(dirname(this.dir), ['init', '--bare', '--quiet', dir], { what: 'create a staging repo' });
+      await writeFile(join(dir, 'objects', 'info', 'alternates'), `${join(this.dir, 'objects')}\n`);
+    }
+    return dir;
+  }
+}
+
+/** Bytes of a bare repository's packs. */
+export async function packBytes(repoDir: string): Promise<number> {
+  const packDir = join(repoDir, 'objects', 'pack');
+  const names = await readdir(packDir).catch(() => [] as string[]);
+  const sizes = await Promise.all(
+    names
+      .filter((n) => n.endsWith('.pack'))
+      .map((n) =>
+        stat(join(packDir, n)).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      ),
+  );
+  return sizes.reduce((a, b) => a + b, 0);
+}

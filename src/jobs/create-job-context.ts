@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.ts';
+import { createMirrorContext } from '../mirror/mirror-context.ts';
+import type { RedisClient } from '../queue/redis-connection.ts';
+import { StateStore } from '../state/state-store.ts';
+import type { JobContext } from './job-context.ts';
+
+export function createJobContext(
+  config: Config,
+  log: Logger,
+  redis: RedisClient,
+  options: { lockDurationMs: number },
+): JobContext {
+  return {
+    ...createMirrorContext(config, log),
+    redis,
+    prefix: config.redis.prefix,
+    state: new StateStore(redis, config.redis.prefix),
+    lockDurationMs: options.lockDurationMs,
+  };
+}

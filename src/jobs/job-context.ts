@@ -1,0 +1,12 @@
+import type { MirrorContext } from '../mirror/mirror-context.ts';
+import type { RedisClient } from '../queue/redis-connection.ts';
+import type { StateStore } from '../state/state-store.ts';
+
+/** What job processors share in one worker process: the mirror's clients, Redis, and the state store. */
+export interface JobContext extends MirrorContext {
+  readonly redis: RedisClient;
+  readonly prefix: string;
+  readonly state: StateStore;
+  /** How long a repository stays held without renewal; a dead worker's repository is free after it. */
+  readonly lockDurationMs: number;
+}

@@ -1,0 +1,28 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { gitAuthEnv, type GitAuth } from '../git/git-auth.ts';
+import { runGit } from '../git/git-runner.ts';
+import { Gh2ccError } from '../util/errors.ts';
+
+/** Clones CodeCommit's copy back and runs `git fsck` on it: proves the objects arrived whole. */
+export async function deepVerify(url: string, auth: GitAuth | undefined, log: Logger): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'gh2cc-verify-'));
+  try {
+    await runGit(dir, ['clone', '--mirror', '--quiet', url, join(dir, 'check.git')], {
+      env: gitAuthEnv(auth),
+      what: 'clone back from CodeCommit',
+    });
+    const fsck = await runGit(join(dir, 'check.git'), ['fsck', '--no-progress', '--no-dangling'], {
+      check: false,
+    });
+    if (fsck.code !== 0)
+      throw new Gh2ccError('git', `git fsck of CodeCommit's copy failed: ${fsck.stderr.slice(0, 500)}`, {
+        retryable: false,
+      });
+    log.info('deep verification passed (clone + fsck)');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,91 @@
+import { incrementPoints, planPushSteps, type PushStep } from '../core/push-plan.ts';
+import { planRefs, type Divergence, type RefAction, type RefPlan } from '../core/ref-plan.ts';
+import type { MirrorStore } from '../git/mirror-store.ts';
+import type { RepoSession } from './repo-session.ts';
+
+export interface SyncPlan {
+  /** CodeCommit's refs when planned. */
+  readonly current: ReadonlyMap<string, string>;
+  readonly refs: RefPlan;
+  readonly steps: readonly PushStep[];
+}
+
+/** Branch creates/updates with the default branch first: its history then carries the others'. */
+function branchOrder(actions: readonly RefAction[], defaultBranch: string): RefAction[] {
+  const head = `refs/heads/${defaultBranch}`;
+  return actions
+    .filter((a) => a.kind !== 'delete' && a.ref.startsWith('refs/heads/'))
+    .sort((a, b) => (a.ref === head ? -1 : b.ref === head ? 1 : 0));
+}
+
+/**
+ * Intermediate commits for first pushes of long histories. One count first: when everything new is within
+ * one increment (the common case) no per-branch walk is needed. Each branch is walked excluding what will
+ * already be on CodeCommit when its turn comes (the branches pushed before it).
+ */
+async function incrementsFor(
+  store: MirrorStore,
+  branches: readonly RefAction[],
+  pushedTips: readonly string[],
+  every: number,
+): Promise<Map<string, string[]>> {
+  const increments = new Map<string, string[]>();
+  const tips = branches.flatMap((a) => (a.kind === 'delete' ? [] : [a.sha]));
+  if (tips.length === 0 || (await store.countNewCommits(tips, pushedTips)) <= every) return increments;
+  const excluded = [...pushedTips];
+  for (const action of branches) {
+    if (action.kind === 'delete') continue;
+    const points = incrementPoints(await store.firstParentCommits(action.sha, excluded), every);
+    if (points.length > 0) increments.set(action.ref, points);
+    excluded.push(action.sha);
+  }
+  return increments;
+}
+
+export function describeDivergence(d: readonly Divergence[]): string {
+  const list = d
+    .slice(0, 5)
+    .map((x) => x.ref.replace(/^refs\/(heads|tags)\//, ''))
+    .join(', ');
+  return `${d.length} ref(s) differ between GitHub and CodeCommit${d.length > 0 ? ` (${list}${d.length > 5 ? ', …' : ''})` : ''}`;
+}
+
+/**
+ * Step 3: what to push so CodeCommit matches the fetched refs, without losing a commit that exists only in
+ * CodeCommit (divergence is reported and left alone), ordered into pushes CodeCommit accepts. Pure planning
+ * over the cache and one ls-remote: drift detection runs this step without pushing.
+ */
+export async function planSync(
+  s: RepoSession,
+  local: ReadonlyMap<string, string>,
+  pushed: ReadonlyMap<string, string>,
+  options: { targetIsNew: boolean },
+): Promise<SyncPlan> {
+  // A repository created a moment ago has no refs: no need to ask.
+  const current = options.targetIsNew ? new Map<string, string>() : await s.codecommitRefs();
+  // Which CodeCommit values exist in the cache (came from GitHub at some point): one lookup serves both the
+  // fast-forward check and the increment walk below.
+  const known = await s.store.knownObjects(current.values());
+  const candidates = new Map<string, [string, string]>();
+  for (const [ref, sha] of current) {
+    const want = local.get(ref);
+    if (want !== undefined && want !== sha && pushed.get(ref) !== sha) candidates.set(ref, [sha, want]);
+  }
+  const refs = planRefs(local, current, {
+    pushed,
+    fastForward: await s.store.fastForwards(candidates, known),
+  });
+  const pushedTips = [...current.values()].filter((sha) => known.has(sha));
+  const branches = branchOrder(refs.actions, s.source.defaultBranch);
+  const increments = await incrementsFor(s.store, branches, pushedTips, s.deps.incrementCommits);
+  const ordered = [
+    ...branches,
+    ...refs.actions.filter((a) => !a.ref.startsWith('refs/heads/') || a.kind === 'delete'),
+  ];
+  const steps = planPushSteps(ordered, increments, s.deps.maxRefsPerPush);
+  s.log.info(
+    { actions: refs.actions.length, steps: steps.length, upToDate: refs.upToDate },
+    'push plan ready',
+  );
+  return { current, refs, steps };
+}

@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { SourceRepo } from '../core/repo-filter.ts';
+import type { SyncPhase } from '../core/repo-result.ts';
+import { lockCacheEntry } from '../git/cache-lock.ts';
+import { MirrorStore } from '../git/mirror-store.ts';
+import { listRemoteRefs } from '../git/transport.ts';
+import { withRetry } from '../util/retry.ts';
+import type { SyncDeps } from './sync-deps.ts';
+
+/** One repository held for a sync: its cache entry (locked on this host), its CodeCommit URL, and helpers. */
+export interface RepoSession {
+  readonly source: SourceRepo;
+  readonly target: string;
+  readonly deps: SyncDeps;
+  readonly log: Logger;
+  readonly store: MirrorStore;
+  readonly url: string;
+  retry<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  /** CodeCommit's branches and tags, listed afresh. */
+  codecommitRefs(): Promise<Map<string, string>>;
+  progress(
+    phase: SyncPhase,
+    done?: number,
+    total?: number,
+    objects?: { processed: number; total: number },
+  ): void;
+  release(): Promise<void>;
+}
+
+export function storeDirFor(cacheDir: string, source: Pick<SourceRepo, 'owner' | 'name'>): string {
+  return join(cacheDir, source.owner, `${source.name}.git`);
+}
+
+export async function openRepoSession(
+  source: SourceRepo,
+  target: string,
+  deps: SyncDeps,
+): Promise<RepoSession> {
+  const log = deps.log.child({ repo: source.fullName, target });
+  const store = new MirrorStore(storeDirFor(deps.cacheDir, source));
+  const release = await lockCacheEntry(store.dir);
+  const url = deps.remote.url(target);
+  const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
+    withRetry(what, fn, {
+      log,
+      ...(deps.retry === undefined ? {} : { policy: deps.retry }),
+      ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+    });
+  return {
+    source,
+    target,
+    deps,
+    log,
+    store,
+    url,
+    retry,
+    codecommitRefs: () =>
+      retry('list CodeCommit refs', async () =>
+        listRemoteRefs(store.dir, url, await deps.remote.auth(target), 'ls-remote CodeCommit', {
+          signal: deps.signal,
+          protocol: 0,
+        }),
+      ),
+    progress(phase, done, total, objects) {
+      deps.onProgress?.({
+        repo: source.fullName,
+        phase,
+        ...(done === undefined ? {} : { done, total }),
+        ...(objects === undefined ? {} : { objects }),
+      });
+    },
+    release,
+  };
+}

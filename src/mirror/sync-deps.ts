@@ -1,0 +1,34 @@
+import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import type { Logger } from 'pino';
+import type { CodeCommitRemote } from '../codecommit/git-remote.ts';
+import type { SyncProgress } from '../core/repo-result.ts';
+import type { GitAuth } from '../git/git-auth.ts';
+import type { RetryPolicy } from '../util/retry.ts';
+
+/** What the per-repository steps talk to and how they push; built once per run or per worker. */
+export interface SyncDeps {
+  readonly codecommit: CodeCommitClient;
+  readonly remote: CodeCommitRemote;
+  readonly githubAuth: GitAuth;
+  readonly cacheDir: string;
+  readonly maxRefsPerPush: number;
+  readonly incrementCommits: number;
+  readonly verify: 'refs' | 'deep';
+  readonly wikis: boolean;
+  readonly kmsKeyId?: string;
+  readonly retry?: RetryPolicy;
+  readonly log: Logger;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: SyncProgress) => void;
+}
+
+/**
+ * Which steps a sync runs. `migrate` runs them all; the daemon's sync job skips `ensure` for a repository it
+ * already mirrors (and falls back to it when CodeCommit says the repository is gone).
+ */
+export interface SyncOptions {
+  /** `always`: create or adopt the CodeCommit repo and refresh its metadata; `skip`: assume it exists. */
+  readonly ensure: 'always' | 'skip';
+  /** The plan saw no such CodeCommit repository: create straight away (one call). */
+  readonly likelyAbsent?: boolean;
+}

@@ -1,0 +1,139 @@
+import type { SourceRepo } from '../core/repo-filter.ts';
+import type { RepoResult, RepoStatus } from '../core/repo-result.ts';
+import { Gh2ccError, errorMessage } from '../util/errors.ts';
+import { ensureTarget } from './ensure-target.ts';
+import { fetchSource } from './fetch-source.ts';
+import { checkpoint, Interrupted } from './interrupted.ts';
+import { mirrorWiki } from './mirror-wiki.ts';
+import { describeDivergence, planSync } from './plan-sync.ts';
+import { pushSteps } from './push-steps.ts';
+import { openRepoSession, type RepoSession } from './repo-session.ts';
+import type { SyncDeps, SyncOptions } from './sync-deps.ts';
+import { recordVerified, verifyTarget } from './verify-target.ts';
+
+/**
+ * Converges one repository: ensure the CodeCommit repo → fetch GitHub's branches and tags into the cache →
+ * plan → push only what differs (increments for long histories, batches under the ref-update limit) →
+ * verify ref by ref (default branch, LFS check) → record. Every step is idempotent, so a re-run resumes.
+ * Never throws: every outcome is a RepoResult.
+ */
+export async function syncRepo(
+  source: SourceRepo,
+  target: string,
+  deps: SyncDeps,
+  options: SyncOptions = { ensure: 'always' },
+): Promise<RepoResult> {
+  const started = Date.now();
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  const out = {
+    created: false,
+    refsPushed: 0,
+    pushes: 0,
+    bytes: 0,
+    verified: false,
+    status: 'migrated' as RepoStatus,
+    divergentRefs: [] as string[],
+    heads: {} as { github?: string; codecommit?: string },
+    errorCode: undefined as string | undefined,
+    wiki: undefined as RepoResult | undefined,
+  };
+  let session: RepoSession | undefined;
+  try {
+    checkpoint(deps.signal);
+    deps.onProgress?.({ repo: source.fullName, phase: 'ensure' });
+    session = await openRepoSession(source, target, deps);
+    const s = session;
+    // Creating the CodeCommit repo and fetching from GitHub do not depend on each other: both are mostly
+    // waiting on the network, so they overlap.
+    const [ensured, { local, pushed }] = await Promise.all([
+      options.ensure === 'always'
+        ? ensureTarget(s, options.likelyAbsent === undefined ? {} : { likelyAbsent: options.likelyAbsent })
+        : Promise.resolve({ created: false, notes: [] as readonly string[] }),
+      fetchSource(s),
+    ]);
+    out.created = ensured.created;
+    warnings.push(...ensured.notes);
+
+    checkpoint(deps.signal);
+    s.progress('plan');
+    const plan = await planSync(s, local, pushed, { targetIsNew: out.created });
+    const divergent = new Set(plan.refs.divergent.map((d) => d.ref));
+    out.divergentRefs = [...divergent];
+    if (divergent.size > 0) {
+      warnings.push(
+        `${describeDivergence(plan.refs.divergent)}: changed in CodeCommit outside gh2cc, so left alone (reset or delete them in CodeCommit to resume mirroring them)`,
+      );
+    }
+    if (plan.steps.length > 0) out.bytes = await s.store.sizeBytes();
+
+    const pushed_ = await pushSteps(s, plan.steps);
+    out.pushes = pushed_.pushes;
+    out.refsPushed = pushed_.refsPushed;
+    warnings.push(...pushed_.warnings);
+
+    checkpoint(deps.signal);
+    s.progress('verify');
+    const verified = await verifyTarget(s, local, divergent, { targetIsNew: out.created });
+    const head = `refs/heads/${source.defaultBranch}`;
+    out.heads = {
+      ...(local.has(head) ? { github: local.get(head) } : {}),
+      ...(verified.codecommit.has(head) ? { codecommit: verified.codecommit.get(head) } : {}),
+    };
+    if (verified.usesLfs) {
+      warnings.push(
+        'uses Git LFS: pointer files were mirrored, but CodeCommit has no LFS, so the large files themselves were not',
+      );
+    }
+    if (verified.differences.length > 0) {
+      errors.push(`verification failed: ${describeDivergence(verified.differences)}`);
+      out.errorCode = 'verify';
+    } else {
+      out.verified = true;
+      await recordVerified(s, local, pushed, verified.codecommit, divergent);
+    }
+    if (deps.wikis && source.hasWiki) {
+      out.wiki = await mirrorWiki(source, target, deps, syncRepo);
+      // GitHub turns wikis on by default; one without pages has no git repository and is not worth a warning.
+      if (out.wiki === undefined) s.log.info('wiki enabled on GitHub but has no pages; nothing to mirror');
+      else if (out.wiki.status === 'failed' || out.wiki.status === 'interrupted') {
+        errors.push(`the wiki was not mirrored: ${out.wiki.errors[0] ?? out.wiki.status}`);
+      }
+    }
+    if (errors.length > 0) out.status = 'failed';
+    else if (divergent.size > 0) out.status = 'diverged';
+    else if (local.size === 0) out.status = 'empty';
+    else if (plan.steps.length === 0) out.status = 'up-to-date';
+    if (local.size === 0) warnings.push('empty repository: created in CodeCommit with no branches');
+  } catch (err) {
+    if (err instanceof Interrupted || deps.signal?.aborted === true) {
+      out.status = 'interrupted';
+      errors.push('interrupted before finishing; run again to resume');
+    } else {
+      out.status = 'failed';
+      errors.push(errorMessage(err));
+      out.errorCode = err instanceof Gh2ccError ? err.code : 'internal';
+      if (err instanceof Gh2ccError && err.fix !== undefined) errors.push(`fix: ${err.fix}`);
+      (session?.log ?? deps.log).error({ err, repo: source.fullName }, 'repository failed');
+    }
+  }
+  await session?.release().catch(() => undefined);
+  deps.onProgress?.({ repo: source.fullName, phase: 'done' });
+  return {
+    repo: source.fullName,
+    target,
+    status: out.status,
+    created: out.created,
+    refsPushed: out.refsPushed,
+    pushes: out.pushes,
+    bytes: out.bytes,
+    durationMs: Date.now() - started,
+    verified: out.verified,
+    warnings,
+    errors,
+    ...(out.errorCode === undefined ? {} : { errorCode: out.errorCode }),
+    ...(out.divergentRefs.length === 0 ? {} : { divergentRefs: out.divergentRefs }),
+    heads: out.heads,
+    ...(out.wiki === undefined ? {} : { wiki: out.wiki }),
+  };
+}

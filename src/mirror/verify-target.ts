@@ -1,0 +1,61 @@
+import { setDefaultBranch } from '../codecommit/ensure-repository.ts';
+import { compareRefs, type Divergence } from '../core/ref-plan.ts';
+import { deepVerify } from './deep-verify.ts';
+import type { RepoSession } from './repo-session.ts';
+
+export interface VerifyOutcome {
+  /** Refs that still differ (divergence already reported excluded); empty means verified. */
+  readonly differences: readonly Divergence[];
+  /** CodeCommit's refs as listed for the check. */
+  readonly codecommit: ReadonlyMap<string, string>;
+  readonly usesLfs: boolean;
+}
+
+/**
+ * Step 5: CodeCommit's refs, listed afresh, compared with what was fetched from GitHub in this run (`gh2cc
+ * verify` asks both sides again at any later time); the default branch set and the LFS check run alongside.
+ */
+export async function verifyTarget(
+  s: RepoSession,
+  local: ReadonlyMap<string, string>,
+  divergent: ReadonlySet<string>,
+  options: { targetIsNew: boolean },
+): Promise<VerifyOutcome> {
+  const head = `refs/heads/${s.source.defaultBranch}`;
+  const [, usesLfs, codecommit] = await Promise.all([
+    local.has(head)
+      ? s.retry('set default branch', () =>
+          setDefaultBranch(s.deps.codecommit, s.target, s.source.defaultBranch, {
+            justCreated: options.targetIsNew,
+          }),
+        )
+      : Promise.resolve(false),
+    local.size > 0 ? s.store.usesLfs(head).catch(() => false) : Promise.resolve(false),
+    s.codecommitRefs(),
+  ]);
+  return { differences: compareRefs(local, codecommit, divergent), codecommit, usesLfs };
+}
+
+/**
+ * Step 6: records what is now verified equal on CodeCommit (what the mirror may later move or delete; refs
+ * left alone are not recorded), then the optional deep check.
+ */
+export async function recordVerified(
+  s: RepoSession,
+  local: ReadonlyMap<string, string>,
+  pushed: ReadonlyMap<string, string>,
+  codecommit: ReadonlyMap<string, string>,
+  divergent: ReadonlySet<string>,
+): Promise<void> {
+  const record = new Map<string, string | undefined>();
+  for (const [ref, sha] of codecommit) {
+    if (!divergent.has(ref) && local.get(ref) === sha && pushed.get(ref) !== sha) record.set(ref, sha);
+  }
+  for (const ref of pushed.keys()) if (!codecommit.has(ref)) record.set(ref, undefined);
+  await s.store.recordPushed(record);
+  if (s.deps.verify === 'deep' && codecommit.size > 0) {
+    await s.retry('clone back from CodeCommit', async () =>
+      deepVerify(s.url, await s.deps.remote.auth(s.target), s.log),
+    );
+  }
+}

@@ -1,0 +1,109 @@
+import type { RepoResult, RepoStatus } from '../core/repo-result.ts';
+
+/** A mirror's health as operators see it (status table, status page, metrics). */
+export type MirrorState =
+  'pending' | 'ok' | 'syncing' | 'behind' | 'diverged' | 'failing' | 'archived' | 'stopped';
+
+/** What gh2cc remembers about one mirrored repository between syncs (Redis, one hash field per repo). */
+export interface RepoState {
+  /** owner/name on GitHub (the key). */
+  readonly repo: string;
+  readonly target: string;
+  /** GitHub's numeric id: follows the repository across renames. */
+  readonly githubId?: number;
+  readonly state: MirrorState;
+  /** Set when mirroring stopped (deleted or transferred on GitHub); the CodeCommit repo is kept. */
+  readonly stoppedReason?: string;
+  readonly archived?: boolean;
+  /** GitHub's pushed_at when the last successful sync started: an unchanged repo needs no sync. */
+  readonly syncedPushedAt?: string;
+  /** When the last sync started and ended. A sync serves every request made before it started. */
+  readonly lastSyncStartedAt?: string;
+  readonly lastSyncAt?: string;
+  readonly lastSuccessAt?: string;
+  readonly lastResult?: RepoStatus;
+  /** Sanitised text of the last failure, and its stable code. */
+  readonly lastError?: string;
+  readonly lastErrorCode?: string;
+  readonly consecutiveFailures: number;
+  /** Default-branch tips after the last sync. */
+  readonly heads?: { readonly github?: string; readonly codecommit?: string };
+  /** How long the last successful sync took to bring a change across (request → verified), in seconds. */
+  readonly lagSeconds?: number;
+  /** First request not yet served by a successful sync (ms since epoch): the mirror is behind since then. */
+  readonly pendingSince?: number;
+  readonly divergentRefs: readonly string[];
+  /** When the CodeCommit repository was last ensured (created/adopted, metadata refreshed). */
+  readonly ensuredAt?: string;
+}
+
+/** One entry of a repository's recent sync history. */
+export interface SyncHistoryEntry {
+  readonly at: string;
+  readonly result: RepoStatus;
+  readonly refsPushed: number;
+  readonly durationMs: number;
+  readonly error?: string;
+}
+
+export function initialState(repo: string, target: string, githubId?: number): RepoState {
+  return {
+    repo,
+    target,
+    ...(githubId === undefined ? {} : { githubId }),
+    state: 'pending',
+    consecutiveFailures: 0,
+    divergentRefs: [],
+  };
+}
+
+/**
+ * The state after a sync finished. Pure: `final` says whether a failure has used up its retries (a failure
+ * that will be retried leaves the repo `behind`, not `failing`).
+ */
+export function applySyncResult(
+  prev: RepoState,
+  result: RepoResult,
+  context: { readonly now: Date; readonly requestedAt?: number; readonly pushedAt?: string; final: boolean },
+): RepoState {
+  const at = context.now.toISOString();
+  const ok = result.status !== 'failed' && result.status !== 'interrupted';
+  const base = {
+    ...prev,
+    target: result.target,
+    lastSyncAt: at,
+    lastResult: result.status,
+    heads: result.heads ?? prev.heads ?? {},
+    divergentRefs: result.divergentRefs ?? [],
+    ...(result.created || prev.ensuredAt === undefined ? { ensuredAt: at } : {}),
+  };
+  if (ok) {
+    const { lastError: _e, lastErrorCode: _c, pendingSince, ...rest } = base;
+    const since = Math.min(pendingSince ?? Infinity, context.requestedAt ?? Infinity);
+    return {
+      ...rest,
+      state:
+        prev.state === 'stopped'
+          ? 'stopped'
+          : prev.archived === true
+            ? 'archived'
+            : result.status === 'diverged'
+              ? 'diverged'
+              : 'ok',
+      lastSuccessAt: at,
+      consecutiveFailures: 0,
+      ...(Number.isFinite(since) ? { lagSeconds: Math.max(0, (context.now.getTime() - since) / 1000) } : {}),
+      ...(context.pushedAt === undefined ? {} : { syncedPushedAt: context.pushedAt }),
+    };
+  }
+  return {
+    ...base,
+    state: prev.state === 'stopped' ? 'stopped' : context.final ? 'failing' : 'behind',
+    lastError: result.errors
+      .filter((e) => !e.startsWith('fix: '))
+      .join('; ')
+      .slice(0, 2000),
+    ...(result.errorCode === undefined ? {} : { lastErrorCode: result.errorCode }),
+    consecutiveFailures: prev.consecutiveFailures + 1,
+  };
+}

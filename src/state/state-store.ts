@@ -1,0 +1,134 @@
+import type { RedisClient } from '../queue/redis-connection.ts';
+import { sanitize } from '../util/secrets.ts';
+import type { RepoState, SyncHistoryEntry } from './repo-state.ts';
+
+/** Entries of sync history kept per repository. */
+const HISTORY_LENGTH = 50;
+
+/**
+ * Per-repository mirror state in Redis, under gh2cc's hash-tagged prefix (one cluster slot): a hash with one
+ * JSON field per repository (`<prefix>:state`), a hash of first-unserved-request times (`<prefix>:pending`)
+ * and a short capped list of sync history per repository. Text that came from errors is sanitised before it
+ * is stored: no secret ever reaches Redis.
+ */
+export class StateStore {
+  readonly #redis: RedisClient;
+  readonly #stateKey: string;
+  readonly #pendingKey: string;
+  readonly #requestedKey: string;
+  readonly #prefix: string;
+
+  constructor(redis: RedisClient, prefix: string) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+    this.#stateKey = `${prefix}:state`;
+    this.#pendingKey = `${prefix}:pending`;
+    this.#requestedKey = `${prefix}:requested`;
+  }
+
+  #historyKey(repo: string): string {
+    return `${this.#prefix}:history:${repo.toLowerCase()}`;
+  }
+
+  async get(repo: string): Promise<RepoState | undefined> {
+    const [raw, pending] = await Promise.all([
+      this.#redis.hget(this.#stateKey, repo.toLowerCase()),
+      this.#redis.hget(this.#pendingKey, repo.toLowerCase()),
+    ]);
+    return raw === null ? undefined : withPending(JSON.parse(raw) as RepoState, pending);
+  }
+
+  /** Every repository's state (HGETALL of two hashes: fine for tens of thousands of repositories). */
+  async all(): Promise<RepoState[]> {
+    const [states, pending] = await Promise.all([
+      this.#redis.hgetall(this.#stateKey),
+      this.#redis.hgetall(this.#pendingKey),
+    ]);
+    return Object.entries(states)
+      .map(([key, raw]) => withPending(JSON.parse(raw) as RepoState, pending[key] ?? null))
+      .sort((a, b) => a.repo.localeCompare(b.repo));
+  }
+
+  async put(state: RepoState): Promise<void> {
+    const { pendingSince: _p, ...stored } = state;
+    const clean = {
+      ...stored,
+      ...(stored.lastError === undefined ? {} : { lastError: sanitize(stored.lastError) }),
+    };
+    await this.#redis.hset(this.#stateKey, state.repo.toLowerCase(), JSON.stringify(clean));
+  }
+
+  async putMany(states: readonly RepoState[]): Promise<void> {
+    if (states.length === 0) return;
+    const pipeline = this.#redis.pipeline();
+    for (const s of states) {
+      const { pendingSince: _p, ...stored } = s;
+      pipeline.hset(this.#stateKey, s.repo.toLowerCase(), JSON.stringify(stored));
+    }
+    await pipeline.exec();
+  }
+
+  /** A repository's key moves with a GitHub rename; its history comes along. */
+  async rename(from: string, to: RepoState): Promise<void> {
+    const history = await this.history(from);
+    const pipeline = this.#redis.pipeline();
+    pipeline.hdel(this.#stateKey, from.toLowerCase());
+    pipeline.hdel(this.#pendingKey, from.toLowerCase());
+    pipeline.hdel(this.#requestedKey, from.toLowerCase());
+    pipeline.del(this.#historyKey(from));
+    pipeline.hset(this.#stateKey, to.repo.toLowerCase(), JSON.stringify(to));
+    if (history.length > 0)
+      pipeline.rpush(this.#historyKey(to.repo), ...history.map((h) => JSON.stringify(h)));
+    await pipeline.exec();
+  }
+
+  /**
+   * A sync was requested: the repository is behind from the first unserved request on (`pending`), and the
+   * latest request is remembered too (`requested`), so a sync knows whether it served them all.
+   */
+  async markRequested(repo: string, at: number): Promise<void> {
+    const key = repo.toLowerCase();
+    await this.#redis
+      .pipeline()
+      .hsetnx(this.#pendingKey, key, String(at))
+      .hset(this.#requestedKey, key, String(at))
+      .exec();
+  }
+
+  /**
+   * A successful sync that started at `startedAt` fetched everything requested before then. Requests that
+   * came in while it ran are still pending (from the latest of them: the earliest is not kept).
+   */
+  async clearRequested(repo: string, startedAt: number): Promise<void> {
+    const key = repo.toLowerCase();
+    const latest = Number((await this.#redis.hget(this.#requestedKey, key)) ?? '0');
+    if (latest <= startedAt) await this.#redis.hdel(this.#pendingKey, key);
+    else await this.#redis.hset(this.#pendingKey, key, String(latest));
+  }
+
+  async pushHistory(repo: string, entry: SyncHistoryEntry): Promise<void> {
+    const key = this.#historyKey(repo);
+    const clean = entry.error === undefined ? entry : { ...entry, error: sanitize(entry.error) };
+    await this.#redis
+      .pipeline()
+      .lpush(key, JSON.stringify(clean))
+      .ltrim(key, 0, HISTORY_LENGTH - 1)
+      .exec();
+  }
+
+  /** Newest first. */
+  async history(repo: string): Promise<SyncHistoryEntry[]> {
+    const raw = await this.#redis.lrange(this.#historyKey(repo), 0, HISTORY_LENGTH - 1);
+    return raw.map((r) => JSON.parse(r) as SyncHistoryEntry);
+  }
+}
+
+function withPending(state: RepoState, pending: string | null): RepoState {
+  if (pending === null) return state;
+  const since = Number(pending);
+  return {
+    ...state,
+    pendingSince: since,
+    state: state.state === 'ok' || state.state === 'pending' ? 'behind' : state.state,
+  };
+}

@@ -1,0 +1,29 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { RepoResult } from '../src/core/repo-result.ts';
+import type { JobContext } from '../src/jobs/job-context.ts';
+import { holdRepo } from '../src/jobs/hold-repo.ts';
+import type { MigrateJobData } from '../src/jobs/migrate-job.ts';
+import { runMigrateJob } from '../src/jobs/migrate-repo-job.ts';
+import { Gh2ccError } from '../src/util/errors.ts';
+import { delayWhileHeld } from './delay-while-held.ts';
+
+/** `migrate` queue: one repository of a `gh2cc migrate --redis-url` run. */
+export function createMigrateProcessor(ctx: JobContext) {
+  return async (job: Job<MigrateJobData, RepoResult>, token?: string): Promise<RepoResult> => {
+    const log = ctx.log.child({ jobId: job.id, repo: `${job.data.owner}/${job.data.repo}` });
+    const held = await holdRepo(ctx, `${job.data.owner}/${job.data.repo}`, () =>
+      runMigrateJob(ctx, job.data, {
+        log,
+        onProgress: (p) => {
+          job.updateProgress({ ...p }).catch(() => undefined);
+        },
+      }).catch((err: unknown) => {
+        if (err instanceof Gh2ccError && !err.retryable) throw new UnrecoverableError(err.message);
+        throw err;
+      }),
+    );
+    if (!held.held) return delayWhileHeld(job, token);
+    log.info({ status: held.value.status, refsPushed: held.value.refsPushed }, 'repository job done');
+    return held.value;
+  };
+}

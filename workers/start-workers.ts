@@ -1,0 +1,92 @@
+import { Worker, type Processor } from 'bullmq';
+import type { JobContext } from '../src/jobs/job-context.ts';
+import type { Gh2ccQueues } from '../src/jobs/open-queues.ts';
+import { QUEUES, type QueueKind } from '../src/jobs/queues.ts';
+import { createRedis, type RedisClient } from '../src/queue/redis-connection.ts';
+import { createMigrateProcessor } from './migrate-processor.ts';
+import { createReconcileProcessor } from './reconcile-processor.ts';
+import { createSyncProcessor, type SyncObserver } from './sync-processor.ts';
+
+/** Queues that have a processor in this release (drift and IAM come with their own features). */
+export const PROCESSED_QUEUES: readonly QueueKind[] = ['migrate', 'sync', 'reconcile'];
+
+export interface WorkerOptions {
+  readonly redisUrl: string;
+  readonly cluster: boolean;
+  readonly queues: readonly QueueKind[];
+  readonly concurrency: number;
+  readonly observer?: SyncObserver;
+}
+
+export interface RunningWorkers {
+  readonly workers: readonly Worker[];
+  /** Resolves once every worker is connected and taking jobs. */
+  ready(): Promise<void>;
+  /** Every worker is taking jobs. */
+  running(): boolean;
+  /**
+   * Stops taking jobs and lets the current ones finish; after `graceMs` (or at once when Redis is gone) the
+   * rest are handed back: their Redis locks lapse and another worker's stalled-job check picks them up, so
+   * no job is lost. Idempotent.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+/** BullMQ workers for the chosen queues, each on its own connection (blocking commands need one each). */
+export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: WorkerOptions): RunningWorkers {
+  const connections: RedisClient[] = [];
+  const processors: Record<string, Processor> = {
+    migrate: createMigrateProcessor(ctx) as Processor,
+    sync: createSyncProcessor(ctx, options.observer) as Processor,
+    reconcile: createReconcileProcessor(ctx, queues.sync) as Processor,
+  };
+  const workers = options.queues.map((kind) => {
+    const processor = processors[kind];
+    if (processor === undefined) throw new Error(`no processor for queue ${kind}`);
+    const connection = createRedis(options.redisUrl, `gh2cc-worker-${kind}`, { cluster: options.cluster });
+    connections.push(connection);
+    const worker = new Worker(QUEUES[kind], processor, {
+      connection,
+      prefix: ctx.prefix,
+      // One org reconcile at a time is enough; syncs and migrations run side by side.
+      concurrency: kind === 'reconcile' ? 1 : options.concurrency,
+      lockDuration: ctx.lockDurationMs,
+      stalledInterval: Math.max(1000, Math.floor(ctx.lockDurationMs / 2)),
+      maxStalledCount: 3,
+    });
+    // Without a listener, a Redis outage would throw from the worker; it reconnects by itself.
+    worker.on('error', (err) => ctx.log.warn({ err, queue: kind }, 'worker error (Redis unreachable?)'));
+    worker.on('failed', (job, err) =>
+      ctx.log.warn(
+        { jobId: job?.id, queue: kind, attemptsMade: job?.attemptsMade, reason: err.message },
+        'job failed',
+      ),
+    );
+    return worker;
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    workers,
+    async ready() {
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+    },
+    running() {
+      return workers.every((w) => w.isRunning());
+    },
+    close(graceMs) {
+      closing ??= (async () => {
+        const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
+        const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref());
+        if (!(await Promise.race([graceful, timedOut]))) {
+          ctx.log.warn({ graceMs }, 'jobs still running (or Redis unreachable); handing them back');
+          await Promise.race([
+            Promise.all(workers.map((w) => w.close(true))),
+            new Promise((r) => setTimeout(r, 2000).unref()),
+          ]);
+        }
+        for (const c of connections) c.disconnect();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { RepoResult } from '../src/core/repo-result.ts';
+import type { JobContext } from '../src/jobs/job-context.ts';
+import { holdRepo } from '../src/jobs/hold-repo.ts';
+import type { SyncJobData } from '../src/jobs/queues.ts';
+import { runSyncJob } from '../src/jobs/sync-repo-job.ts';
+import { Gh2ccError } from '../src/util/errors.ts';
+import { delayWhileHeld } from './delay-while-held.ts';
+
+export interface SyncObserver {
+  /** Every finished sync attempt (metrics). */
+  onResult?(result: RepoResult, final: boolean): void;
+}
+
+/** `sync` queue: converge one repository. A failed sync throws so BullMQ retries it (or stops, if permanent). */
+export function createSyncProcessor(ctx: JobContext, observer: SyncObserver = {}) {
+  return async (job: Job<SyncJobData, RepoResult | null>, token?: string): Promise<RepoResult | null> => {
+    const repo = `${job.data.owner}/${job.data.repo}`;
+    const log = ctx.log.child({ jobId: job.id, repo, reason: job.data.reason });
+    const held = await holdRepo(ctx, repo, () =>
+      runSyncJob(ctx, job.data, {
+        log,
+        attempt: job.attemptsMade + 1,
+        attempts: job.opts.attempts ?? 1,
+        onProgress: (p) => {
+          job.updateProgress({ ...p }).catch(() => undefined);
+        },
+      }).catch((err: unknown) => {
+        // GitHub said no (the repository is gone, or the token may not read it): the next reconcile decides.
+        if (err instanceof Gh2ccError && !err.retryable) throw new UnrecoverableError(err.message);
+        throw err;
+      }),
+    );
+    if (!held.held) return delayWhileHeld(job, token);
+    const outcome = held.value;
+    if (outcome.kind === 'skipped') {
+      log.info({ why: outcome.reason }, 'sync skipped');
+      return null;
+    }
+    const { result, final } = outcome;
+    observer.onResult?.(result, final);
+    log.info(
+      { status: result.status, refsPushed: result.refsPushed, durationMs: result.durationMs },
+      'sync done',
+    );
+    if (result.status === 'failed') {
+      const message = result.errors[0] ?? 'sync failed';
+      throw final ? new UnrecoverableError(message) : new Error(message);
+    }
+    return result;
+  };
+}
