@@ -8,12 +8,13 @@ import { Gh2ccError } from '../src/util/errors.ts';
 import { delayWhileHeld } from './delay-while-held.ts';
 
 /** `migrate` queue: one repository of a `gh2cc migrate --redis-url` run. */
-export function createMigrateProcessor(ctx: JobContext) {
+export function createMigrateProcessor(ctx: JobContext, shutdown: AbortSignal) {
   return async (job: Job<MigrateJobData, RepoResult>, token?: string): Promise<RepoResult> => {
     const log = ctx.log.child({ jobId: job.id, repo: `${job.data.owner}/${job.data.repo}` });
     const held = await holdRepo(ctx, `${job.data.owner}/${job.data.repo}`, () =>
       runMigrateJob(ctx, job.data, {
         log,
+        signal: shutdown,
         onProgress: (p) => {
           job.updateProgress({ ...p }).catch(() => undefined);
         },

@@ -35,9 +35,11 @@ export interface RunningWorkers {
 /** BullMQ workers for the chosen queues, each on its own connection (blocking commands need one each). */
 export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: WorkerOptions): RunningWorkers {
   const connections: RedisClient[] = [];
+  // Aborted when the grace period runs out: git children are stopped and the jobs are handed back.
+  const shutdown = new AbortController();
   const processors: Record<string, Processor> = {
-    migrate: createMigrateProcessor(ctx) as Processor,
-    sync: createSyncProcessor(ctx, options.observer) as Processor,
+    migrate: createMigrateProcessor(ctx, shutdown.signal) as Processor,
+    sync: createSyncProcessor(ctx, shutdown.signal, options.observer) as Processor,
     reconcile: createReconcileProcessor(ctx, queues.sync) as Processor,
   };
   const workers = options.queues.map((kind) => {
@@ -79,6 +81,7 @@ export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: Work
         const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref());
         if (!(await Promise.race([graceful, timedOut]))) {
           ctx.log.warn({ graceMs }, 'jobs still running (or Redis unreachable); handing them back');
+          shutdown.abort();
           await Promise.race([
             Promise.all(workers.map((w) => w.close(true))),
             new Promise((r) => setTimeout(r, 2000).unref()),

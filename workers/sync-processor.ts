@@ -13,7 +13,7 @@ export interface SyncObserver {
 }
 
 /** `sync` queue: converge one repository. A failed sync throws so BullMQ retries it (or stops, if permanent). */
-export function createSyncProcessor(ctx: JobContext, observer: SyncObserver = {}) {
+export function createSyncProcessor(ctx: JobContext, shutdown: AbortSignal, observer: SyncObserver = {}) {
   return async (job: Job<SyncJobData, RepoResult | null>, token?: string): Promise<RepoResult | null> => {
     const repo = `${job.data.owner}/${job.data.repo}`;
     const log = ctx.log.child({ jobId: job.id, repo, reason: job.data.reason });
@@ -22,6 +22,7 @@ export function createSyncProcessor(ctx: JobContext, observer: SyncObserver = {}
         log,
         attempt: job.attemptsMade + 1,
         attempts: job.opts.attempts ?? 1,
+        signal: shutdown,
         onProgress: (p) => {
           job.updateProgress({ ...p }).catch(() => undefined);
         },
@@ -38,6 +39,10 @@ export function createSyncProcessor(ctx: JobContext, observer: SyncObserver = {}
       return null;
     }
     const { result, final } = outcome;
+    if (result.status === 'interrupted') {
+      // Not done: the job stays in Redis and another worker picks it up (it is not counted as a result).
+      throw new Error('sync interrupted by shutdown; another worker takes it over');
+    }
     observer.onResult?.(result, final);
     log.info(
       { status: result.status, refsPushed: result.refsPushed, durationMs: result.durationMs },

@@ -69,6 +69,8 @@ async function runDaemonCli(
   );
   await daemon.close(opts.shutdownGrace);
   log.info('stopped');
+  // Everything gh2cc owns is closed; a Redis client still retrying a dead server must not keep the process.
+  setTimeout(() => process.exit(), 1000).unref();
 }
 
 export function registerWorkerCommand(program: Command, ctx: CliContext): void {

@@ -106,7 +106,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       closing ??= (async () => {
         // Stop answering first (readiness fails, load balancers move on), then let jobs finish.
         await app?.close().catch(() => undefined);
-        await workers?.close(graceMs);
+        // With Redis unreachable a job can neither finish nor be handed back: waiting would only delay the exit.
+        await workers?.close(redis.status === 'ready' ? graceMs : 0);
         await Promise.race([queues.close(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(
           () => undefined,
         );

@@ -13,7 +13,11 @@ import type { MigrateJobData } from './migrate-job.ts';
 export async function runMigrateJob(
   ctx: JobContext,
   data: MigrateJobData,
-  run: { readonly log: Logger; readonly onProgress?: (p: SyncProgress) => void },
+  run: {
+    readonly log: Logger;
+    readonly signal?: AbortSignal;
+    readonly onProgress?: (p: SyncProgress) => void;
+  },
 ): Promise<RepoResult> {
   const source = await getSourceRepo(ctx.github, data.owner, data.repo);
   const { maxRefsPerPush, incrementCommits } = data;
@@ -33,6 +37,7 @@ export async function runMigrateJob(
     {
       verify: data.verify,
       wikis: data.wikis,
+      ...(run.signal === undefined ? {} : { signal: run.signal }),
       ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }),
     },
   );
