@@ -79,7 +79,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/output.ts', 'bin/**', 'bench/**', 'test/harness/**'],
+    files: ['src/cli/output.ts', 'bin/**', 'bench/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
   {
