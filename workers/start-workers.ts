@@ -2,6 +2,7 @@ import { Worker, type Processor } from 'bullmq';
 import type { JobContext } from '../src/jobs/job-context.ts';
 import type { Gh2ccQueues } from '../src/jobs/open-queues.ts';
 import { QUEUES, type QueueKind } from '../src/jobs/queues.ts';
+import { createCacheKeeper } from '../src/jobs/cache-keeper.ts';
 import { createRedis, type RedisClient } from '../src/queue/redis-connection.ts';
 import { createMigrateProcessor } from './migrate-processor.ts';
 import { createReconcileProcessor } from './reconcile-processor.ts';
@@ -37,9 +38,15 @@ export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: Work
   const connections: RedisClient[] = [];
   // Aborted when the grace period runs out: git children are stopped and the jobs are handed back.
   const shutdown = new AbortController();
+  const keepCache = createCacheKeeper(ctx.cacheDir, ctx.config.mirror.cacheMaxBytes, ctx.log);
   const processors: Record<string, Processor> = {
     migrate: createMigrateProcessor(ctx, shutdown.signal) as Processor,
-    sync: createSyncProcessor(ctx, shutdown.signal, options.observer) as Processor,
+    sync: createSyncProcessor(ctx, shutdown.signal, {
+      onResult(result, final) {
+        options.observer?.onResult?.(result, final);
+        void keepCache();
+      },
+    }) as Processor,
     reconcile: createReconcileProcessor(ctx, queues.sync) as Processor,
   };
   const workers = options.queues.map((kind) => {

@@ -1,9 +1,12 @@
-import { appendFile, mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseRefLines, runGit } from './git-runner.ts';
 
 /** Where the record of what the mirror pushed lives inside the store (see refsAndRecord). */
 const RECORD_PREFIX = 'refs/gh2cc/pushed/';
+
+/** A file in the entry whose mtime says when its objects were last checked with `git fsck`. */
+const CHECK_MARKER = 'gh2cc-checked';
 
 /**
  * The local bare mirror of one source repository: a speed-up, never the source of truth. Only local git
@@ -36,6 +39,8 @@ export class MirrorStore {
       join(this.dir, 'config'),
       '[core]\n\tlogAllRefUpdates = false\n[gc]\n\tauto = 0\n[fetch]\n\tunpackLimit = 1\n',
     );
+    // A new entry is as checked as it gets: everything in it is about to come from the source.
+    await writeFile(join(this.dir, CHECK_MARKER), new Date().toISOString());
   }
 
   /** Marks the entry as just used: the cache's size cap evicts the least recently used entries first. */
@@ -135,6 +140,27 @@ export class MirrorStore {
   async usesLfs(ref: string): Promise<boolean> {
     const r = await runGit(this.dir, ['cat-file', '-p', `${ref}:.gitattributes`], { check: false });
     return r.code === 0 && /filter=lfs/.test(r.stdout);
+  }
+
+  /** Removes the entry and creates it empty: its next fetch brings everything again. */
+  async rebuild(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+    await this.ensure();
+  }
+
+  /**
+   * Whether the entry is due for an integrity check (never checked, or not for `everyMs`), and marks it
+   * checked. Checking on every sync would cost a full object walk each time.
+   */
+  async dueForCheck(everyMs: number): Promise<boolean> {
+    const marker = join(this.dir, CHECK_MARKER);
+    const checked = await stat(marker).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
+    if (Date.now() - checked < everyMs) return false;
+    await writeFile(marker, new Date().toISOString());
+    return true;
   }
 
   /** Whether the store's objects are whole (`git fsck`); a failing entry is rebuilt, never trusted. */

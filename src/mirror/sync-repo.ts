@@ -46,7 +46,7 @@ export async function syncRepo(
     const s = session;
     // Creating the CodeCommit repo and fetching from GitHub do not depend on each other: both are mostly
     // waiting on the network, so they overlap.
-    const [ensured, { local, pushed }] = await Promise.all([
+    const [ensured, { local, pushed, rebuilt }] = await Promise.all([
       options.ensure === 'always'
         ? ensureTarget(s, options.likelyAbsent === undefined ? {} : { likelyAbsent: options.likelyAbsent })
         : Promise.resolve({ created: false, notes: [] as readonly string[] }),
@@ -54,6 +54,7 @@ export async function syncRepo(
     ]);
     out.created = ensured.created;
     warnings.push(...ensured.notes);
+    if (rebuilt) warnings.push('the mirror cache entry failed git fsck and was rebuilt from GitHub');
 
     checkpoint(deps.signal);
     s.progress('plan');
