@@ -7,6 +7,11 @@
  * cold:        whole-org migration vs raw `git clone --mirror` + `git push --mirror`, same concurrency (≤ 1.10×)
  * incremental: sync after a one-commit push to a large repo vs re-mirroring it from scratch (≥ 20× faster)
  * refs:        a 20,000-tag repo migrates in batches under the 4,000-ref limit (no refused push)
+ * cold-small:  200 small repos, concurrency 4, vs raw clone + push (≤ 1.10×)
+ * daemon-sync: the daemon's sync job after a 1-commit push: median ≤ 0.3 s, flat in repo size, and ≥ 20×
+ *              faster than re-mirroring a ≥ 100 MB, ≥ 20,000-commit repo from scratch
+ * scale:       daemon RSS with 1,000 and 10,000 repos scheduled (< 200 MB, flat); a reconcile of an
+ *              unchanged org pushes nothing and stays within GitHub's rate limit
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +30,8 @@ import { createLogger } from '../src/util/logger.ts';
 import { codecommitGitCredential } from '../src/codecommit/git-password.ts';
 import { seedOrg } from '../test/helpers/seed-org.ts';
 import { readPushLog } from '../test/helpers/push-log.ts';
+import { packBytes } from '../src/git/mirror-store.ts';
+import { measureDaemonSync, measureScale } from './daemon-bench.ts';
 
 const CONCURRENCY = 4;
 
@@ -208,6 +215,106 @@ async function benchIncremental(sandbox: RunningSandbox, work: string): Promise<
   };
 }
 
+async function benchColdSmall(sandbox: RunningSandbox, work: string): Promise<Row> {
+  const repos = Array.from({ length: 200 }, (_, i) => ({
+    name: `small-${i}`,
+    commits: 15 + (i % 10),
+    branches: 2,
+    tags: 2,
+    pulls: 1,
+  }));
+  await seedOrg(sandbox.githubDir, 'smallorg', repos);
+  const scratch = await mkdtemp(join(work, 'raw-small-'));
+  const limit = pLimit(CONCURRENCY);
+  const [baseline] = await time(() =>
+    Promise.all(
+      repos.map((r) => limit(() => rawMirror(sandbox, 'smallorg', r.name, `raw-${r.name}`, scratch))),
+    ),
+  );
+  const [gh2cc] = await time(() => migrateOrg(sandbox, 'smallorg', join(work, 'cache-small')));
+  const ratio = gh2cc / baseline;
+  return {
+    name: `cold migration, ${repos.length} small repos, concurrency ${CONCURRENCY}`,
+    baselineS: baseline,
+    gh2ccS: gh2cc,
+    ratio: `${ratio.toFixed(2)}×`,
+    target: '≤ 1.10×',
+    pass: ratio <= 1.1,
+  };
+}
+
+async function benchDaemonSync(sandbox: RunningSandbox, work: string): Promise<Row[]> {
+  await seedOrg(sandbox.githubDir, 'dsync', [
+    { name: 'small', commits: 50, branches: 2, tags: 4 },
+    { name: 'large', commits: 20_000, branches: 5, tags: 100, blobBytes: 10_000 },
+  ]);
+  const packMb = (await packBytes(join(sandbox.githubDir, 'dsync', 'large.git'))) / 1e6;
+  const scratch = await mkdtemp(join(work, 'raw-dsync-'));
+  const [baseline] = await time(() => rawMirror(sandbox, 'dsync', 'large', 'raw-large', scratch));
+  const [small, large] = await measureDaemonSync(
+    sandbox,
+    'dsync',
+    ['small', 'large'],
+    join(work, 'cache-dsync'),
+    15,
+  );
+  if (small === undefined || large === undefined) throw new Error('no measurements');
+  const flat = large.medianS <= Math.max(0.3, small.medianS * 1.5);
+  return [
+    {
+      name: `daemon sync job after a 1-commit push, small repo (median of ${small.rounds}, p90 ${small.p90S.toFixed(3)} s)`,
+      baselineS: NaN,
+      gh2ccS: small.medianS,
+      ratio: `${(small.medianS * 1000).toFixed(0)} ms`,
+      target: 'median ≤ 0.3 s',
+      pass: small.medianS <= 0.3,
+    },
+    {
+      name: `daemon sync job after a 1-commit push, ${packMb.toFixed(0)} MB / 20,000-commit repo (median of ${large.rounds}, p90 ${large.p90S.toFixed(3)} s)`,
+      baselineS: baseline,
+      gh2ccS: large.medianS,
+      ratio: `${(large.medianS * 1000).toFixed(0)} ms, ${(baseline / large.medianS).toFixed(0)}× faster than re-mirroring`,
+      target: 'median ≤ 0.3 s, flat in size, ≥ 20× faster',
+      pass: large.medianS <= 0.3 && flat && baseline / large.medianS >= 20 && packMb >= 100,
+    },
+  ];
+}
+
+async function benchScale(sandbox: RunningSandbox, work: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  const results = [];
+  for (const count of [1000, 10_000]) {
+    const r = await measureScale(
+      sandbox,
+      `scale${count}`,
+      count,
+      join(work, `cache-scale-${count}`),
+      sandbox.pushLog,
+    );
+    results.push(r);
+    rows.push({
+      name: `daemon with ${count} repos scheduled: reconcile ${r.reconcileS.toFixed(1)} s, ${r.githubCalls} GitHub API calls, ${r.syncsEnqueued} syncs, ${r.pushes} pushes`,
+      baselineS: NaN,
+      gh2ccS: r.reconcileS,
+      ratio: `RSS ${r.rssMb.toFixed(0)} MB`,
+      target: 'RSS < 200 MB; nothing pushed; API calls ≤ repos/100 + 5',
+      pass: r.rssMb < 200 && r.pushes === 0 && r.syncsEnqueued === 0 && r.githubCalls <= count / 100 + 5,
+    });
+  }
+  const [a, b] = results;
+  if (a !== undefined && b !== undefined) {
+    rows.push({
+      name: 'daemon RSS from 1,000 to 10,000 repos',
+      baselineS: NaN,
+      gh2ccS: NaN,
+      ratio: `${a.rssMb.toFixed(0)} → ${b.rssMb.toFixed(0)} MB (${(b.rssMb / a.rssMb).toFixed(2)}×)`,
+      target: 'flat (≤ 1.5×)',
+      pass: b.rssMb / a.rssMb <= 1.5,
+    });
+  }
+  return rows;
+}
+
 async function benchRefs(sandbox: RunningSandbox, work: string): Promise<Row> {
   await seedOrg(sandbox.githubDir, 'refs', [{ name: 'tags20k', commits: 50, tags: 20_000 }]);
   const scratch = await mkdtemp(join(work, 'raw-refs-'));
@@ -240,13 +347,16 @@ async function main(): Promise<void> {
     if (want('cold')) rows.push(await benchCold(sandbox, work));
     if (want('incremental')) rows.push(await benchIncremental(sandbox, work));
     if (want('refs')) rows.push(await benchRefs(sandbox, work));
+    if (want('cold-small')) rows.push(await benchColdSmall(sandbox, work));
+    if (want('daemon-sync')) rows.push(...(await benchDaemonSync(sandbox, work)));
+    if (want('scale')) rows.push(...(await benchScale(sandbox, work)));
   } finally {
     await sandbox.close();
     await rm(work, { recursive: true, force: true });
   }
   for (const r of rows) {
     console.log(
-      `${r.pass ? 'PASS' : 'FAIL'}  ${r.name}: baseline ${r.baselineS.toFixed(2)} s, gh2cc ${r.gh2ccS.toFixed(2)} s → ${r.ratio} (target ${r.target})`,
+      `${r.pass ? 'PASS' : 'FAIL'}  ${r.name}: ${Number.isNaN(r.baselineS) ? '' : `baseline ${r.baselineS.toFixed(2)} s, `}${Number.isNaN(r.gh2ccS) ? '' : `gh2cc ${r.gh2ccS.toFixed(2)} s `}→ ${r.ratio} (target ${r.target})`,
     );
   }
   process.exitCode = rows.every((r) => r.pass) ? 0 : 1;

@@ -90,11 +90,12 @@ async function viaSimpleGit(
     unsafe: ALLOWED_ENV,
     ...(options.signal === undefined ? {} : { abort: options.signal }),
     ...(options.onProgress === undefined ? {} : { progress: options.onProgress }),
-    // Exit codes are the caller's to judge (a push with rejected refs exits 1 and still reports on stdout).
+    // Exit codes are the caller's to judge (a push with rejected refs exits 1 and still reports on stdout);
+    // an Error here means git could not be started at all, and that is thrown.
     errors: (error, result) => {
       code = result.exitCode;
       stderr = Buffer.concat(result.stdErr).toString('utf8');
-      return error instanceof Error && result.exitCode === 0 ? error : undefined;
+      return error instanceof Error ? error : undefined;
     },
   }).env(env);
   try {
