@@ -197,6 +197,7 @@ export async function measureScale(
     GH2CC_PORT: '0',
     GH2CC_HOST: '127.0.0.1',
     GH2CC_RECONCILE_EVERY: '1h',
+    GH2CC_DRIFT_EVERY: '1h',
   };
   const config = loadConfig({ env });
   const connection = createRedis(redis.url, 'bench-scale');
@@ -206,9 +207,12 @@ export async function measureScale(
     // What a finished migration leaves: every repository known, synced at GitHub's current pushed_at.
     const list: { name: string; id: number; pushed_at: string }[] = [];
     for (let page = 1; ; page += 1) {
-      const res = await fetch(`${sandbox.info.github.apiUrl}/orgs/${org}/repos?per_page=100&page=${page}`, {
-        headers: { authorization: `token ${sandbox.info.github.token}` },
-      });
+      const res = await fetch(
+        `${sandbox.info.github.apiUrl}/orgs/${org}/repos?per_page=100&sort=full_name&page=${page}`,
+        {
+          headers: { authorization: `token ${sandbox.info.github.token}` },
+        },
+      );
       const items = (await res.json()) as { name: string; id: number; pushed_at: string }[];
       list.push(...items);
       if (items.length < 100) break;
@@ -229,7 +233,8 @@ export async function measureScale(
     const pushesBefore = (await readFile(pushLog, 'utf8').catch(() => ''))
       .split('\n')
       .filter((l) => l !== '').length;
-    const daemon = startGh2cc(['daemon'], env);
+    // Workers and HTTP as deployed; the reconcile is started by hand so that it is what gets measured.
+    const daemon = startGh2cc(['daemon', '--no-schedules'], env);
     try {
       await until(() => daemon.stderr().includes('"msg":"ready"'), 60_000, 'daemon ready');
       const usedBefore = await githubUsed(sandbox.info);

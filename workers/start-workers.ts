@@ -4,12 +4,13 @@ import type { Gh2ccQueues } from '../src/jobs/open-queues.ts';
 import { QUEUES, type QueueKind } from '../src/jobs/queues.ts';
 import { createCacheKeeper } from '../src/jobs/cache-keeper.ts';
 import { createRedis, type RedisClient } from '../src/queue/redis-connection.ts';
+import { createDriftProcessor } from './drift-processor.ts';
 import { createMigrateProcessor } from './migrate-processor.ts';
 import { createReconcileProcessor } from './reconcile-processor.ts';
 import { createSyncProcessor, type SyncObserver } from './sync-processor.ts';
 
-/** Queues that have a processor in this release (drift and IAM come with their own features). */
-export const PROCESSED_QUEUES: readonly QueueKind[] = ['migrate', 'sync', 'reconcile'];
+/** Queues that have a processor in this release (IAM comes with its own feature). */
+export const PROCESSED_QUEUES: readonly QueueKind[] = ['migrate', 'sync', 'reconcile', 'drift'];
 
 export interface WorkerOptions {
   readonly redisUrl: string;
@@ -48,6 +49,7 @@ export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: Work
       },
     }) as Processor,
     reconcile: createReconcileProcessor(ctx, queues.sync) as Processor,
+    drift: createDriftProcessor(ctx, queues.sync, shutdown.signal) as Processor,
   };
   const workers = options.queues.map((kind) => {
     const processor = processors[kind];
@@ -58,7 +60,7 @@ export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: Work
       connection,
       prefix: ctx.prefix,
       // One org reconcile at a time is enough; syncs and migrations run side by side.
-      concurrency: kind === 'reconcile' ? 1 : options.concurrency,
+      concurrency: kind === 'reconcile' || kind === 'drift' ? 1 : options.concurrency,
       lockDuration: ctx.lockDurationMs,
       stalledInterval: Math.max(1000, Math.floor(ctx.lockDurationMs / 2)),
       maxStalledCount: 3,
@@ -84,13 +86,16 @@ export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: Work
     },
     close(graceMs) {
       closing ??= (async () => {
-        const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
+        const graceful = Promise.all(workers.map((w) => w.close())).then(
+          () => true,
+          () => false,
+        );
         const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref());
         if (!(await Promise.race([graceful, timedOut]))) {
           ctx.log.warn({ graceMs }, 'jobs still running (or Redis unreachable); handing them back');
           shutdown.abort();
           await Promise.race([
-            Promise.all(workers.map((w) => w.close(true))),
+            Promise.all(workers.map((w) => w.close(true))).catch(() => undefined),
             new Promise((r) => setTimeout(r, 2000).unref()),
           ]);
         }

@@ -15,6 +15,7 @@ interface DaemonFlags extends DaemonCliOptions {
   port?: number;
   host?: string;
   reconcileEvery?: string;
+  driftEvery?: string;
 }
 
 /** `worker` and `daemon` are one composition with different parts switched on. */
@@ -31,6 +32,7 @@ async function runDaemonCli(
       'server.port': opts.port,
       'server.host': opts.host,
       'daemon.reconcileEvery': opts.reconcileEvery,
+      'daemon.driftEvery': opts.driftEvery,
     },
     ctx.env,
   );
@@ -67,10 +69,14 @@ async function runDaemonCli(
     { signal, graceMs: opts.shutdownGrace },
     'stopping: no new jobs; current ones finish or are handed back',
   );
-  await daemon.close(opts.shutdownGrace);
-  log.info('stopped');
-  // Everything gh2cc owns is closed; a Redis client still retrying a dead server must not keep the process.
-  setTimeout(() => process.exit(), 1000).unref();
+  try {
+    await daemon.close(opts.shutdownGrace);
+    log.info('stopped');
+  } finally {
+    // Everything gh2cc owns is closed (or failed to close); a Redis client still retrying a dead server, or
+    // a stuck socket, must not keep the process alive.
+    setTimeout(() => process.exit(), 1000).unref();
+  }
 }
 
 export function registerWorkerCommand(program: Command, ctx: CliContext): void {
@@ -98,12 +104,13 @@ export function registerDaemonCommand(program: Command, ctx: CliContext): void {
     .option('--port <port>', 'HTTP port (env GH2CC_PORT, default 8080)', parsePort)
     .option('--host <address>', 'HTTP listen address (env GH2CC_HOST, default 0.0.0.0)')
     .option('--no-worker', 'do not process jobs here (run `gh2cc worker` processes instead)')
-    .option('--no-schedules', 'do not install the reconcile schedule')
+    .option('--no-schedules', 'do not install the reconcile and drift schedules')
     .option('--no-http', 'do not serve HTTP')
     .option(
       '--reconcile-every <schedule>',
       'org reconcile: a duration (30s, 15m) or a cron expression (default 15m)',
     )
+    .option('--drift-every <schedule>', 'drift check: a duration (1h) or a cron expression (default 1h)')
     .action(async (opts: DaemonFlags) => {
       await runDaemonCli(
         opts,

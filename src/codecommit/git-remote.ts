@@ -1,6 +1,6 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Config } from '../config/schema.ts';
-import { codecommitGitUrl } from '../config/load-config.ts';
+import { codecommitGitUrl } from './git-url.ts';
 import type { GitAuth } from '../git/git-auth.ts';
 import { Gh2ccError } from '../util/errors.ts';
 import { addSecret } from '../util/secrets.ts';

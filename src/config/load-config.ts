@@ -168,12 +168,3 @@ export function requireKeys(config: Config, requirements: readonly Requirement[]
     });
   if (missing.length > 0) throw new ConfigError(missing);
 }
-
-/** Default git endpoint for a region: the standard, or `.cn` in China regions. */
-export function codecommitGitUrl(config: Config): string | undefined {
-  if (config.codecommit.gitUrl !== undefined) return config.codecommit.gitUrl.replace(/\/$/, '');
-  const region = config.aws.region;
-  if (region === undefined) return undefined;
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return `https://git-codecommit.${region}.${suffix}`;
-}

@@ -5,6 +5,7 @@ import type { Gh2ccQueues } from '../jobs/open-queues.ts';
 import { retryingJob } from '../jobs/job-options.ts';
 
 export const RECONCILE_SCHEDULER = 'org-reconcile';
+export const DRIFT_SCHEDULER = 'drift-check';
 
 /**
  * The daemon's schedules live in Redis as BullMQ job schedulers, not as timers in process memory: however
@@ -20,5 +21,13 @@ export async function upsertSchedules(queues: Gh2ccQueues, config: Config, log: 
     data: { reason: 'schedule' },
     opts: { ...retryingJob(config), attempts: 3 },
   });
-  log.info({ reconcile }, 'schedules in place');
+  const drift = parseSchedule(config.daemon.driftEvery).schedule;
+  if (drift === undefined)
+    throw new Error(`daemon.driftEvery is not a schedule: ${config.daemon.driftEvery}`);
+  await queues.drift.upsertJobScheduler(DRIFT_SCHEDULER, drift, {
+    name: 'drift',
+    data: { reason: 'schedule' },
+    opts: { ...retryingJob(config), attempts: 1 },
+  });
+  log.info({ reconcile, drift }, 'schedules in place');
 }

@@ -56,10 +56,17 @@ export async function listSourceRepos(
   try {
     const items =
       'org' in owner
-        ? await client.paginate(client.rest.repos.listForOrg, { org: owner.org, type: 'all', per_page: 100 })
+        ? await client.paginate(client.rest.repos.listForOrg, {
+            org: owner.org,
+            type: 'all',
+            // By name: pages stay stable while repositories are created or pushed during the listing.
+            sort: 'full_name',
+            per_page: 100,
+          })
         : await client.paginate(client.rest.repos.listForUser, {
             username: owner.user,
             type: 'owner',
+            sort: 'full_name',
             per_page: 100,
           });
     return (items as RepoListItem[]).map(toSourceRepo);

@@ -1,7 +1,7 @@
 import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { ownership } from '../codecommit/ensure-repository.ts';
+import { existingRepositories, ownership } from '../codecommit/ensure-repository.ts';
 import type { Config } from '../config/schema.ts';
 import { filterFromConfig } from '../config/filter-from-config.ts';
 import { findCollisions, mapName } from '../core/name-mapping.ts';
@@ -55,10 +55,17 @@ export async function planMigration(
     }
   }
   const limit = pLimit(8);
+  // One call per 100 names tells which targets exist; only those need the closer (per-repo) look.
+  const existing = await existingRepositories(
+    deps.codecommit,
+    mapped.filter((m) => m.name.error === undefined).map((m) => m.name.target),
+  );
   const repos = await Promise.all(
     mapped.map(({ repo, name }) =>
       limit(async (): Promise<PlannedRepo> => {
-        const state = await ownership(deps.codecommit, name.target, repo);
+        const state = existing.has(name.target)
+          ? await ownership(deps.codecommit, name.target, repo)
+          : 'absent';
         if (state === 'foreign') {
           errors.push(
             `${repo.name}: CodeCommit repository "${name.target}" already exists with content and was not created by gh2cc for ${repo.fullName}; rename the target (migrate.naming.renames) or remove that repository`,

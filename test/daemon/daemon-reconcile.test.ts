@@ -12,6 +12,7 @@ import {
   codecommitClient,
   codecommitTags,
   commitOnGithub,
+  pushToCodecommit,
   sameRefs,
   writeOwnerFile,
 } from '../helpers/mirror-checks.ts';
@@ -48,6 +49,7 @@ describe('gh2cc daemon keeps an org mirrored with no webhook (scheduled reconcil
       GH2CC_REDIS_PREFIX: `{d${randomBytes(4).toString('hex')}}`,
       GH2CC_CACHE_DIR: join(work, 'cache'),
       GH2CC_RECONCILE_EVERY: '2s',
+      GH2CC_DRIFT_EVERY: '2s',
       GH2CC_PORT: '0',
       GH2CC_HOST: '127.0.0.1',
     };
@@ -95,6 +97,25 @@ describe('gh2cc daemon keeps an org mirrored with no webhook (scheduled reconcil
     const status = await statusJson(env);
     expect(status.map((s) => [s.repo, s.state])).toEqual(names.map((n) => [`${ORG}/${n}`, 'ok']).sort());
     expect(status.find((s) => s.repo === `${ORG}/alpha`)?.heads?.codecommit).toBe(sha);
+  });
+
+  it('reports a branch created directly in CodeCommit as drift within a drift interval, and leaves it alone', async () => {
+    const bare = join(sandbox.githubDir, ORG, 'alpha.git');
+    const sha =
+      (await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'alpha')).github.get(
+        'refs/heads/main',
+      ) ?? '';
+    await pushToCodecommit(sandbox.info, bare, 'alpha', `${sha}:refs/heads/rogue`);
+    await eventually(
+      async () => (await statusJson(env)).find((s) => s.repo === `${ORG}/alpha`)?.state === 'diverged',
+      20_000,
+      'alpha marked diverged',
+    );
+    const alpha = (await statusJson(env)).find((s) => s.repo === `${ORG}/alpha`);
+    expect(alpha?.divergentRefs).toEqual(['refs/heads/rogue']);
+    const sides = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'alpha');
+    expect(sides.codecommit?.get('refs/heads/rogue')).toBe(sha);
+    expect(sides.github.has('refs/heads/rogue')).toBe(false);
   });
 
   it('follows repositories created, renamed, archived and deleted on GitHub; deletes nothing in CodeCommit', async () => {
@@ -156,6 +177,7 @@ describe('gh2cc daemon keeps an org mirrored with no webhook (scheduled reconcil
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/gh2cc_sync_duration_seconds_count\{result="(migrated|up-to-date)"\} [1-9]/);
     expect(metrics).toMatch(/gh2cc_repos\{state="stopped"\} 1/);
+    expect(metrics).toMatch(/gh2cc_repos_in_drift 1/);
     expect(metrics).toMatch(/gh2cc_queue_jobs\{queue="sync",state="waiting"\} \d+/);
   });
 });

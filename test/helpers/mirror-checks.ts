@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { gitEnv } from '../../src/git/git-env.ts';
 import { runGit } from '../../src/git/git-runner.ts';
 import type { SandboxInfo } from '../../src/sandbox/start-sandbox.ts';
-import { lsRemote } from './git.ts';
+import { gitWithHelper, lsRemote } from './git.ts';
 
 const GH2CC_HELPER = `!node ${join(process.cwd(), 'bin/gh2cc.js')} git-credential`;
 
@@ -75,6 +75,32 @@ export async function bothSides(
     () => undefined,
   );
   return { github, codecommit };
+}
+
+/** A push straight to the sandbox CodeCommit (someone working there, outside gh2cc), with plain git. */
+export async function pushToCodecommit(
+  sandbox: SandboxInfo,
+  from: string,
+  target: string,
+  refspec: string,
+): Promise<void> {
+  const env = {
+    AWS_ACCESS_KEY_ID: sandbox.codecommit.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sandbox.codecommit.secretAccessKey,
+    AWS_REGION: sandbox.codecommit.region,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...sandbox.env,
+  };
+  const r = await gitWithHelper(
+    from,
+    GH2CC_HELPER,
+    ['push', `${sandbox.codecommit.gitUrl}/v1/repos/${target}`, refspec],
+    env,
+  );
+  if (r.code !== 0) throw new Error(`push to CodeCommit failed: ${r.stderr}`);
 }
 
 export function sameRefs(

@@ -1,0 +1,91 @@
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { getSourceRepo } from '../github/get-source-repo.ts';
+import { inspectRepo } from '../mirror/inspect-repo.ts';
+import { syncDepsFor } from '../mirror/mirror-context.ts';
+import { errorMessage } from '../util/errors.ts';
+import { enqueueSync } from './enqueue-sync.ts';
+import { holdRepo } from './hold-repo.ts';
+import type { JobContext } from './job-context.ts';
+import { retryingJob } from './job-options.ts';
+import type { DriftJobData, SyncJobData } from './queues.ts';
+
+export interface DriftSummary {
+  readonly checked: number;
+  readonly diverged: number;
+  readonly behind: number;
+  readonly skipped: number;
+}
+
+/**
+ * The scheduled drift check: every mirrored repository compared without pushing. A CodeCommit ref moved or
+ * created outside gh2cc marks the repository `diverged` (naming the refs; they are left alone); a repository
+ * that is merely behind GitHub gets a sync. A repository being synced right now is skipped (the sync checks
+ * the same thing).
+ */
+export async function runDriftCheck(
+  ctx: JobContext,
+  syncQueue: Queue<SyncJobData>,
+  data: DriftJobData,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<DriftSummary> {
+  const states = (await ctx.state.all()).filter(
+    (s) =>
+      s.state !== 'stopped' && s.ensuredAt !== undefined && (data.repo === undefined || s.repo === data.repo),
+  );
+  const deps = syncDepsFor(ctx, {
+    verify: 'refs',
+    wikis: false,
+    ...(signal === undefined ? {} : { signal }),
+  });
+  let diverged = 0;
+  let behind = 0;
+  let skipped = 0;
+  for (const prev of states) {
+    // Shutting down: the next scheduled check covers the rest.
+    if (signal?.aborted === true) break;
+    const [owner = '', name = ''] = prev.repo.split('/');
+    try {
+      const held = await holdRepo(ctx, prev.repo, async () => {
+        const source = await getSourceRepo(ctx.github, owner, name);
+        const found = await inspectRepo(source, prev.target, {
+          ...deps,
+          log: log.child({ repo: prev.repo }),
+        });
+        const current = (await ctx.state.get(prev.repo)) ?? prev;
+        const divergentRefs = found.divergent.map((d) => d.ref);
+        await ctx.state.put({
+          ...current,
+          divergentRefs,
+          heads: found.heads,
+          state: divergentRefs.length > 0 ? 'diverged' : current.state === 'diverged' ? 'ok' : current.state,
+        });
+        if (divergentRefs.length > 0) {
+          diverged += 1;
+          log.warn(
+            { repo: prev.repo, refs: divergentRefs.slice(0, 20) },
+            'drift: CodeCommit refs changed outside gh2cc',
+          );
+        }
+        if (found.behind > 0) {
+          behind += 1;
+          await enqueueSync(
+            syncQueue,
+            ctx.state,
+            { owner, repo: name, reason: 'schedule' },
+            retryingJob(ctx.config),
+          );
+        }
+      });
+      if (!held.held) skipped += 1;
+    } catch (err) {
+      skipped += 1;
+      log.warn({ repo: prev.repo, reason: errorMessage(err) }, 'drift check of one repository failed');
+    }
+  }
+  if (signal?.aborted === true) throw new Error('drift check interrupted by shutdown');
+  const summary = { checked: states.length - skipped, diverged, behind, skipped };
+  log.info(summary, 'drift check done');
+  return summary;
+}
