@@ -5,6 +5,8 @@ import { holdRepo } from '../src/jobs/hold-repo.ts';
 import type { MigrateJobData } from '../src/jobs/migrate-job.ts';
 import { runMigrateJob } from '../src/jobs/migrate-repo-job.ts';
 import { Gh2ccError } from '../src/util/errors.ts';
+import { sanitize } from '../src/util/secrets.ts';
+import { sanitizeResult } from '../src/jobs/sanitize-result.ts';
 import { delayWhileHeld } from './delay-while-held.ts';
 
 /** `migrate` queue: one repository of a `gh2cc migrate --redis-url` run. */
@@ -19,12 +21,16 @@ export function createMigrateProcessor(ctx: JobContext, shutdown: AbortSignal) {
           job.updateProgress({ ...p }).catch(() => undefined);
         },
       }).catch((err: unknown) => {
-        if (err instanceof Gh2ccError && !err.retryable) throw new UnrecoverableError(err.message);
+        if (err instanceof Gh2ccError && !err.retryable) throw new UnrecoverableError(sanitize(err.message));
         throw err;
       }),
     );
     if (!held.held) return delayWhileHeld(job, token);
+    if (held.value.status === 'interrupted') {
+      log.info('migration interrupted by shutdown; handing the job back');
+      return delayWhileHeld(job, token);
+    }
     log.info({ status: held.value.status, refsPushed: held.value.refsPushed }, 'repository job done');
-    return held.value;
+    return sanitizeResult(held.value);
   };
 }

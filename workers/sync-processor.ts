@@ -5,6 +5,8 @@ import { holdRepo } from '../src/jobs/hold-repo.ts';
 import type { SyncJobData } from '../src/jobs/queues.ts';
 import { runSyncJob } from '../src/jobs/sync-repo-job.ts';
 import { Gh2ccError } from '../src/util/errors.ts';
+import { sanitize } from '../src/util/secrets.ts';
+import { sanitizeResult } from '../src/jobs/sanitize-result.ts';
 import { delayWhileHeld } from './delay-while-held.ts';
 
 export interface SyncObserver {
@@ -28,30 +30,33 @@ export function createSyncProcessor(ctx: JobContext, shutdown: AbortSignal, obse
         },
       }).catch((err: unknown) => {
         // GitHub said no (the repository is gone, or the token may not read it): the next reconcile decides.
-        if (err instanceof Gh2ccError && !err.retryable) throw new UnrecoverableError(err.message);
+        if (err instanceof Gh2ccError && !err.retryable) throw new UnrecoverableError(sanitize(err.message));
         throw err;
       }),
     );
     if (!held.held) return delayWhileHeld(job, token);
     const outcome = held.value;
+    if (outcome.kind === 'interrupted') {
+      // Handed back, not failed: it waits again without using up an attempt (if Redis is gone, the job stays
+      // active and another worker's stalled-job check takes it over).
+      log.info('sync interrupted by shutdown; handing the job back');
+      return delayWhileHeld(job, token);
+    }
     if (outcome.kind === 'skipped') {
       log.info({ why: outcome.reason }, 'sync skipped');
       return null;
     }
     const { result, final } = outcome;
-    if (result.status === 'interrupted') {
-      // Not done: the job stays in Redis and another worker picks it up (it is not counted as a result).
-      throw new Error('sync interrupted by shutdown; another worker takes it over');
-    }
     observer.onResult?.(result, final);
     log.info(
       { status: result.status, refsPushed: result.refsPushed, durationMs: result.durationMs },
       'sync done',
     );
     if (result.status === 'failed') {
-      const message = result.errors[0] ?? 'sync failed';
+      // What BullMQ keeps as the failed reason lives in Redis: sanitised like everything else stored there.
+      const message = sanitize(result.errors[0] ?? 'sync failed');
       throw final ? new UnrecoverableError(message) : new Error(message);
     }
-    return result;
+    return sanitizeResult(result);
   };
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config/schema.ts';
 import { renderTable } from '../migrate/report.ts';
 import { createRedis } from '../queue/redis-connection.ts';
-import type { RepoState } from '../state/repo-state.ts';
+import { shownState, type RepoState } from '../state/repo-state.ts';
 import { StateStore } from '../state/state-store.ts';
 import { ConfigError } from '../util/errors.ts';
 import { EXIT_FAILED, EXIT_OK, type CliContext } from './cli-context.ts';
@@ -70,7 +70,11 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
         if (opts.json === true) {
           print(
             JSON.stringify(
-              { version: STATUS_JSON_VERSION, generatedAt: new Date(now).toISOString(), repos: states },
+              {
+                version: STATUS_JSON_VERSION,
+                generatedAt: new Date(now).toISOString(),
+                repos: states.map((s) => ({ ...s, state: shownState(s) })),
+              },
               null,
               2,
             ),
@@ -82,7 +86,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
               states.map((s) => [
                 s.repo,
                 s.target,
-                s.state,
+                shownState(s),
                 ago(s.lastSuccessAt, now),
                 lag(s, now),
                 (
@@ -95,7 +99,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
             ),
           );
           const counts = new Map<string, number>();
-          for (const s of states) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
+          for (const s of states) counts.set(shownState(s), (counts.get(shownState(s)) ?? 0) + 1);
           print(
             `\n${states.length} repositories: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ') || 'none yet'}`,
           );

@@ -33,11 +33,16 @@ async function waitForSync(
 ): Promise<Outcome> {
   while (Date.now() < deadline) {
     const s = await get();
+    if (s?.state === 'stopped')
+      return { repo, result: 'stopped', error: s.stoppedReason ?? 'mirroring stopped' };
     const started = s?.lastSyncStartedAt === undefined ? 0 : Date.parse(s.lastSyncStartedAt);
+    // A failed try that will be retried is not the answer yet; the last one (state `failing`) is.
+    const retrying = s?.lastResult === 'failed' && s.state !== 'failing';
     if (
       s !== undefined &&
       started >= since &&
       s.state !== 'syncing' &&
+      !retrying &&
       s.lastSyncAt !== undefined &&
       Date.parse(s.lastSyncAt) >= started
     ) {
@@ -46,9 +51,7 @@ async function waitForSync(
         repo,
         result: s.lastResult ?? 'unknown',
         ...(last === undefined ? {} : { durationMs: last.durationMs, refsPushed: last.refsPushed }),
-        ...(s.lastError === undefined || (s.state !== 'failing' && s.state !== 'behind')
-          ? {}
-          : { error: s.lastError }),
+        ...(s.lastError === undefined || s.state !== 'failing' ? {} : { error: s.lastError }),
       };
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -115,7 +118,7 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
                 `${o.repo}: ${o.result}${o.durationMs === undefined ? '' : ` in ${(o.durationMs / 1000).toFixed(2)}s`}${o.refsPushed === undefined ? '' : `, ${o.refsPushed} ref(s) pushed`}${o.error === undefined ? '' : ` — ${o.error}`}`,
               );
           ctx.exitCode = outcomes.every(
-            (o) => o.result !== 'failed' && o.result !== 'timeout' && o.result !== 'interrupted',
+            (o) => o.result !== 'failed' && o.result !== 'timeout' && o.result !== 'stopped',
           )
             ? EXIT_OK
             : EXIT_FAILED;

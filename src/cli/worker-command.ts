@@ -45,7 +45,7 @@ async function runDaemonCli(
   const { startDaemon } = await import('../daemon/start-daemon.ts');
   const queues = opts.queues ?? PROCESSED_QUEUES;
   const stop = stopRequested();
-  const daemon = await startDaemon({
+  const starting = startDaemon({
     config,
     log,
     redisUrl,
@@ -60,6 +60,18 @@ async function runDaemonCli(
         observer,
       }),
   });
+  // A signal while starting (say, Redis unreachable, so the workers never get ready): nothing has taken a
+  // job yet, so there is nothing to hand back.
+  const first = await Promise.race([
+    starting.then((d) => ({ daemon: d })),
+    stop.then((s) => ({ signal: s })),
+  ]);
+  if ('signal' in first) {
+    log.info({ signal: first.signal }, 'stopped before the daemon was ready');
+    setTimeout(() => process.exit(), 100).unref();
+    return;
+  }
+  const { daemon } = first;
   log.info(
     { queues: parts.worker ? queues : [], concurrency: config.daemon.concurrency, url: daemon.url },
     'ready',

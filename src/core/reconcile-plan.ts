@@ -14,6 +14,8 @@ export type ReconcileAction =
   | { readonly kind: 'new'; readonly source: SourceRepo }
   | { readonly kind: 'renamed'; readonly from: string; readonly source: SourceRepo }
   | { readonly kind: 'archived' | 'unarchived'; readonly source: SourceRepo }
+  /** A repository whose mirroring stopped is on GitHub (and within the filters) again. */
+  | { readonly kind: 'resumed'; readonly source: SourceRepo }
   | { readonly kind: 'sync'; readonly source: SourceRepo }
   | { readonly kind: 'gone'; readonly repo: string; readonly why: string };
 
@@ -52,7 +54,10 @@ export function planReconcile(
       continue;
     }
     claimed.add(key);
-    if (k.stopped) continue;
+    if (k.stopped) {
+      actions.push({ kind: 'resumed', source });
+      continue;
+    }
     if (source.archived !== k.archived) {
       actions.push({ kind: source.archived ? 'archived' : 'unarchived', source });
       continue;

@@ -7,6 +7,8 @@ export interface RepoResult {
   readonly target: string;
   readonly status: RepoStatus;
   readonly created: boolean;
+  /** The ensure step ran and succeeded: the CodeCommit repository is ours and carries current metadata. */
+  readonly ensured?: boolean;
   readonly refsPushed: number;
   readonly pushes: number;
   readonly bytes: number;

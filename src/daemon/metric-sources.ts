@@ -1,12 +1,26 @@
 import type { Logger } from 'pino';
 import type { Gh2ccQueues } from '../jobs/open-queues.ts';
 import { QUEUES } from '../jobs/queues.ts';
-import type { RepoState } from '../state/repo-state.ts';
+import { shownState, type RepoState } from '../state/repo-state.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { MetricSources } from '../server/create-metrics.ts';
 
 /** Reading every repository's state is one HGETALL; a scrape reuses it for a few seconds. */
 const STATE_TTL_MS = 5000;
+/** A scrape must answer while Redis is away: a source that takes longer is skipped for this scrape. */
+const SOURCE_TIMEOUT_MS = 2000;
+
+function bounded<T>(work: Promise<T>): Promise<T> {
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error('metric source timed out (Redis unreachable?)')),
+        SOURCE_TIMEOUT_MS,
+      ).unref(),
+    ),
+  ]);
+}
 
 /** What /metrics reads at scrape time: queue depths from BullMQ, mirror health from the state store. */
 export function metricSources(queues: Gh2ccQueues, state: StateStore, log: Logger): MetricSources {
@@ -20,18 +34,20 @@ export function metricSources(queues: Gh2ccQueues, state: StateStore, log: Logge
     log,
     async queueCounts() {
       const kinds = Object.keys(QUEUES) as (keyof typeof QUEUES)[];
-      return Promise.all(
-        kinds.map(async (kind) => ({
-          queue: QUEUES[kind],
-          counts: await queues[kind].getJobCounts(
-            'waiting',
-            'active',
-            'delayed',
-            'failed',
-            'completed',
-            'prioritized',
-          ),
-        })),
+      return bounded(
+        Promise.all(
+          kinds.map(async (kind) => ({
+            queue: QUEUES[kind],
+            counts: await queues[kind].getJobCounts(
+              'waiting',
+              'active',
+              'delayed',
+              'failed',
+              'completed',
+              'prioritized',
+            ),
+          })),
+        ),
       );
     },
     async reposInDrift() {
@@ -45,7 +61,7 @@ export function metricSources(queues: Gh2ccQueues, state: StateStore, log: Logge
     },
     async reposByState() {
       const counts: Record<string, number> = {};
-      for (const s of await states()) counts[s.state] = (counts[s.state] ?? 0) + 1;
+      for (const s of await states()) counts[shownState(s)] = (counts[shownState(s)] ?? 0) + 1;
       return counts;
     },
   };

@@ -54,7 +54,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const { config, log } = options;
   const redis = createRedis(options.redisUrl, 'gh2cc-daemon', { cluster: config.redis.cluster });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'Redis connection error'));
-  const ctx = createJobContext(config, log, redis, { lockDurationMs: options.lockDurationMs });
+  let ctx: JobContext;
+  try {
+    ctx = createJobContext(config, log, redis, { lockDurationMs: options.lockDurationMs });
+  } catch (err) {
+    // A configuration error (say, no GitHub token) must not leave a Redis client keeping the process alive.
+    redis.disconnect();
+    throw err;
+  }
   const queues = openQueues(redis, config.redis.prefix);
   const metrics = createMetrics(metricSources(queues, ctx.state, log));
   let workers: WorkerHandle | undefined;

@@ -52,5 +52,5 @@ export async function lockCacheEntry(storeDir: string): Promise<() => Promise<vo
       await rm(path, { force: true });
     }
   }
-  throw new Gh2ccError('conflict', 'could not take the repository lock', { retryable: false });
+  throw new Gh2ccError('busy', 'could not take the repository lock');
 }

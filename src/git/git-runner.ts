@@ -95,7 +95,8 @@ async function viaSimpleGit(
     errors: (error, result) => {
       code = result.exitCode;
       stderr = Buffer.concat(result.stdErr).toString('utf8');
-      return error instanceof Error ? error : undefined;
+      // simple-git reports a failure to start git with a negative exit code (-2 for ENOENT).
+      return result.exitCode < 0 && error instanceof Error ? error : undefined;
     },
   }).env(env);
   try {

@@ -70,6 +70,11 @@ export class MirrorStore {
     return { local, pushed };
   }
 
+  /** The mirrored refs (branches and tags fetched from GitHub). */
+  async refs(): Promise<Map<string, string>> {
+    return (await this.refsAndRecord()).local;
+  }
+
   /** Records values now on CodeCommit (undefined: the ref is gone there). */
   async recordPushed(values: ReadonlyMap<string, string | undefined>): Promise<void> {
     const lines = [...values].map(([ref, sha]) => {

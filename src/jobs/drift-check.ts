@@ -1,8 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import type { SourceRepo } from '../core/repo-filter.ts';
 import { getSourceRepo } from '../github/get-source-repo.ts';
 import { inspectRepo } from '../mirror/inspect-repo.ts';
-import { syncDepsFor } from '../mirror/mirror-context.ts';
+import { jobSyncDeps } from './job-sync-deps.ts';
 import { errorMessage } from '../util/errors.ts';
 import { enqueueSync } from './enqueue-sync.ts';
 import { holdRepo } from './hold-repo.ts';
@@ -34,7 +35,7 @@ export async function runDriftCheck(
     (s) =>
       s.state !== 'stopped' && s.ensuredAt !== undefined && (data.repo === undefined || s.repo === data.repo),
   );
-  const deps = syncDepsFor(ctx, {
+  const deps = jobSyncDeps(ctx, {
     verify: 'refs',
     wikis: false,
     ...(signal === undefined ? {} : { signal }),
@@ -48,18 +49,42 @@ export async function runDriftCheck(
     const [owner = '', name = ''] = prev.repo.split('/');
     try {
       const held = await holdRepo(ctx, prev.repo, async () => {
-        const source = await getSourceRepo(ctx.github, owner, name);
-        const found = await inspectRepo(source, prev.target, {
-          ...deps,
-          log: log.child({ repo: prev.repo }),
-        });
+        // What the last sync learnt is enough to compare with the cache: no GitHub call per repository.
+        const known: SourceRepo = {
+          owner,
+          name,
+          fullName: prev.repo,
+          description: '',
+          topics: [],
+          archived: prev.archived === true,
+          fork: false,
+          visibility: 'private',
+          defaultBranch: prev.defaultBranch ?? 'main',
+          cloneUrl: '',
+          htmlUrl: '',
+          sizeKb: 0,
+          pushedAt: null,
+          hasWiki: false,
+        };
+        const found = await inspectRepo(
+          known,
+          prev.target,
+          { ...deps, log: log.child({ repo: prev.repo }) },
+          () => getSourceRepo(ctx.github, owner, name),
+        );
         const current = (await ctx.state.get(prev.repo)) ?? prev;
         const divergentRefs = found.divergent.map((d) => d.ref);
         await ctx.state.put({
           ...current,
           divergentRefs,
           heads: found.heads,
-          state: divergentRefs.length > 0 ? 'diverged' : current.state === 'diverged' ? 'ok' : current.state,
+          // A failing, archived or stopped repository stays so (the divergence is recorded all the same).
+          state:
+            current.state !== 'ok' && current.state !== 'diverged'
+              ? current.state
+              : divergentRefs.length > 0
+                ? 'diverged'
+                : 'ok',
         });
         if (divergentRefs.length > 0) {
           diverged += 1;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RepoResult, SyncProgress } from '../core/repo-result.ts';
 import { getSourceRepo } from '../github/get-source-repo.ts';
-import { syncDepsFor } from '../mirror/mirror-context.ts';
+import { jobSyncDeps } from './job-sync-deps.ts';
 import { syncRepo } from '../mirror/sync-repo.ts';
 import type { JobContext } from './job-context.ts';
 import type { MigrateJobData } from './migrate-job.ts';
@@ -21,7 +21,7 @@ export async function runMigrateJob(
 ): Promise<RepoResult> {
   const source = await getSourceRepo(ctx.github, data.owner, data.repo);
   const { maxRefsPerPush, incrementCommits } = data;
-  const deps = syncDepsFor(
+  const deps = jobSyncDeps(
     {
       ...ctx,
       log: run.log,

@@ -48,19 +48,25 @@ export async function reconcileOrg(
     now: now.getTime(),
     fullSyncAfterMs: FULL_SYNC_AFTER_MS,
   });
-  const byRepo = new Map(states.map((s) => [s.repo.toLowerCase(), s]));
   const targets = new Map(states.filter((s) => s.state !== 'stopped').map((s) => [s.target, s.repo]));
   const jobOptions = retryingJob(ctx.config);
   const failures: string[] = [];
-  const counts = { new: 0, renamed: 0, archived: 0, unarchived: 0, sync: 0, gone: 0 };
+  const counts = { new: 0, renamed: 0, archived: 0, unarchived: 0, resumed: 0, sync: 0, gone: 0 };
+  const sync = (owner: string, repo: string): Promise<void> =>
+    enqueueSync(syncQueue, ctx.state, { owner, repo, reason }, jobOptions);
   for (const action of actions) {
+    const repo = 'source' in action ? action.source.fullName : action.repo;
     try {
+      // Each write starts from the latest state: a sync may have finished since the snapshot above.
       switch (action.kind) {
         case 'new': {
           const { source } = action;
           const mapped = mapName(source.owner, source.name, ctx.config.migrate.naming);
           const holder = targets.get(mapped.target);
-          const fresh = initialState(source.fullName, mapped.target, source.id);
+          const fresh = {
+            ...initialState(source.fullName, mapped.target, source.id),
+            archived: source.archived,
+          };
           if (mapped.error !== undefined || (holder !== undefined && holder !== source.fullName)) {
             const why =
               mapped.error ??
@@ -71,86 +77,58 @@ export async function reconcileOrg(
               lastError: why,
               lastErrorCode: 'invalid-name',
             });
-            log.warn({ repo: source.fullName, why }, 'new repository not mirrored');
+            log.warn({ repo, why }, 'new repository not mirrored');
             break;
           }
           targets.set(mapped.target, source.fullName);
-          await ctx.state.put({ ...fresh, archived: source.archived });
-          await enqueueSync(
-            syncQueue,
-            ctx.state,
-            {
-              owner: source.owner,
-              repo: source.name,
-              reason,
-              ensure: true,
-            },
-            jobOptions,
-          );
+          await ctx.state.put({ ...fresh, ensureRequested: true });
+          await sync(source.owner, source.name);
           break;
         }
         case 'renamed': {
           const { source } = action;
-          const prev = byRepo.get(action.from.toLowerCase());
+          const prev = await ctx.state.get(action.from);
           if (prev === undefined) break;
           const wanted = mapName(source.owner, source.name, ctx.config.migrate.naming).target;
           const renamed = await followRename(ctx.codecommit, prev.target, wanted, source);
-          if (renamed.note !== undefined) log.warn({ repo: source.fullName }, renamed.note);
-          await ctx.state.rename(action.from, { ...prev, repo: source.fullName, target: renamed.name });
-          log.info(
-            { from: action.from, to: source.fullName, target: renamed.name },
-            'repository renamed on GitHub',
-          );
-          await enqueueSync(
-            syncQueue,
-            ctx.state,
-            {
-              owner: source.owner,
-              repo: source.name,
-              reason,
-              ensure: true,
-            },
-            jobOptions,
-          );
+          if (renamed.note !== undefined) log.warn({ repo }, renamed.note);
+          await ctx.state.rename(action.from, {
+            ...prev,
+            repo: source.fullName,
+            target: renamed.name,
+            ensureRequested: true,
+          });
+          log.info({ from: action.from, to: repo, target: renamed.name }, 'repository renamed on GitHub');
+          await sync(source.owner, source.name);
           break;
         }
         case 'archived':
-        case 'unarchived': {
+        case 'unarchived':
+        case 'resumed': {
           const { source } = action;
-          const prev = byRepo.get(source.fullName.toLowerCase());
-          if (prev !== undefined) await ctx.state.put({ ...prev, archived: source.archived });
-          await enqueueSync(
-            syncQueue,
-            ctx.state,
-            {
-              owner: source.owner,
-              repo: source.name,
-              reason,
-              ensure: true,
-            },
-            jobOptions,
-          );
+          const prev = await ctx.state.get(repo);
+          if (prev !== undefined) {
+            const { stoppedReason: _r, ...rest } = prev;
+            await ctx.state.put({
+              ...(action.kind === 'resumed' ? { ...rest, state: 'pending' as const } : prev),
+              archived: source.archived,
+              ensureRequested: true,
+            });
+          }
+          if (action.kind === 'resumed') log.info({ repo }, 'repository back on GitHub; mirroring resumes');
+          await sync(source.owner, source.name);
           break;
         }
         case 'sync':
-          await enqueueSync(
-            syncQueue,
-            ctx.state,
-            {
-              owner: action.source.owner,
-              repo: action.source.name,
-              reason,
-            },
-            jobOptions,
-          );
+          await sync(action.source.owner, action.source.name);
           break;
         case 'gone': {
-          const prev = byRepo.get(action.repo.toLowerCase());
-          if (prev === undefined) break;
+          const prev = await ctx.state.get(action.repo);
+          if (prev === undefined || prev.state === 'stopped') break;
           await tagMirrorStopped(ctx.codecommit, prev.target, action.why, now);
           await ctx.state.put({ ...prev, state: 'stopped', stoppedReason: action.why });
           log.warn(
-            { repo: action.repo, target: prev.target, why: action.why },
+            { repo, target: prev.target, why: action.why },
             'mirroring stopped; CodeCommit repository kept',
           );
           break;
@@ -159,7 +137,6 @@ export async function reconcileOrg(
       counts[action.kind] += 1;
     } catch (err) {
       // One repository's trouble must not hold up the others; the job fails at the end and is retried.
-      const repo = 'source' in action ? action.source.fullName : action.repo;
       failures.push(`${repo}: ${errorMessage(err)}`);
       log.error({ err, repo }, 'reconcile step failed');
     }

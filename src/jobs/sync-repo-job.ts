@@ -3,10 +3,11 @@ import type { SourceRepo } from '../core/repo-filter.ts';
 import type { RepoResult, SyncProgress } from '../core/repo-result.ts';
 import { mapName } from '../core/name-mapping.ts';
 import { getSourceRepo } from '../github/get-source-repo.ts';
-import { syncDepsFor } from '../mirror/mirror-context.ts';
+import { jobSyncDeps } from './job-sync-deps.ts';
 import { syncRepo } from '../mirror/sync-repo.ts';
 import { applySyncResult, initialState, type RepoState } from '../state/repo-state.ts';
 import type { JobContext } from './job-context.ts';
+import { Gh2ccError } from '../util/errors.ts';
 import { isPermanentFailure } from './permanent-failure.ts';
 import type { SyncJobData } from './queues.ts';
 
@@ -21,7 +22,9 @@ export interface SyncJobRun {
 
 export type SyncJobOutcome =
   | { readonly kind: 'done'; readonly result: RepoResult; readonly final: boolean }
-  | { readonly kind: 'skipped'; readonly reason: string };
+  | { readonly kind: 'skipped'; readonly reason: string }
+  /** Stopped by a shutdown before it finished: nothing recorded, the job goes back to the queue. */
+  | { readonly kind: 'interrupted' };
 
 /**
  * The daemon's sync of one repository: reads its current metadata from GitHub, runs the sync core (skipping
@@ -34,35 +37,60 @@ export async function runSyncJob(
   run: SyncJobRun,
 ): Promise<SyncJobOutcome> {
   const fullName = `${data.owner}/${data.repo}`;
-  const source = await getSourceRepo(ctx.github, data.owner, data.repo);
-  const prev =
-    (await ctx.state.get(source.fullName)) ?? (await ctx.state.get(fullName)) ?? newState(ctx, source);
+  let source: SourceRepo;
+  try {
+    source = await getSourceRepo(ctx.github, data.owner, data.repo);
+  } catch (err) {
+    // GitHub said no for good (gone, or the token may not read it): say so in the state, then stop retrying.
+    if (err instanceof Gh2ccError && !err.retryable) {
+      const known = await ctx.state.get(fullName);
+      if (known !== undefined && known.state !== 'stopped')
+        await ctx.state.put({
+          ...known,
+          state: 'failing',
+          lastError: err.message,
+          lastErrorCode: err.code,
+          consecutiveFailures: known.consecutiveFailures + 1,
+        });
+    }
+    throw err;
+  }
+  const prev = (await ctx.state.get(source.fullName)) ?? newState(ctx, source);
   if (prev.state === 'stopped')
     return { kind: 'skipped', reason: `mirroring stopped: ${prev.stoppedReason ?? 'by reconcile'}` };
   const startedAt = new Date();
   await ctx.state.put({ ...prev, state: 'syncing', lastSyncStartedAt: startedAt.toISOString() });
-  const deps = syncDepsFor(ctx, {
-    verify: ctx.config.migrate.verify,
-    wikis: ctx.config.migrate.wikis,
-    ...(run.signal === undefined ? {} : { signal: run.signal }),
-    ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }),
-  });
-  const known = prev.ensuredAt !== undefined && data.ensure !== true;
-  let result = await syncRepo(
-    source,
-    prev.target,
-    { ...deps, log: run.log },
-    { ensure: known ? 'skip' : 'always' },
-  );
+  const deps = {
+    ...jobSyncDeps(ctx, {
+      verify: ctx.config.migrate.verify,
+      wikis: ctx.config.migrate.wikis,
+      ...(run.signal === undefined ? {} : { signal: run.signal }),
+      ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }),
+    }),
+    log: run.log,
+  };
+  const known = prev.ensuredAt !== undefined && prev.ensureRequested !== true && data.ensure !== true;
+  let result = await syncRepo(source, prev.target, deps, { ensure: known ? 'skip' : 'always' });
   if (known && result.status === 'failed' && result.errorCode === 'not-found') {
     run.log.warn('CodeCommit repository missing; ensuring it again');
-    result = await syncRepo(source, prev.target, { ...deps, log: run.log }, { ensure: 'always' });
+    result = await syncRepo(source, prev.target, deps, { ensure: 'always' });
   }
-  const ok = result.status !== 'failed' && result.status !== 'interrupted';
+  // The reconcile may have changed the state meanwhile (stopped, archived, a rename): build on the latest.
+  const latest = (await ctx.state.get(source.fullName)) ?? prev;
+  if (result.status === 'interrupted') {
+    await ctx.state.put({ ...latest, state: prev.state });
+    return { kind: 'interrupted' };
+  }
+  const ok = result.status !== 'failed';
   const final = ok || isPermanentFailure(result) || run.attempt >= run.attempts;
   const now = new Date();
   const next = applySyncResult(
-    { ...prev, archived: source.archived, lastSyncStartedAt: startedAt.toISOString() },
+    {
+      ...latest,
+      archived: source.archived,
+      defaultBranch: source.defaultBranch,
+      lastSyncStartedAt: startedAt.toISOString(),
+    },
     result,
     {
       now,

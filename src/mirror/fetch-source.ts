@@ -24,5 +24,6 @@ export async function fetchSource(
   );
   await s.store.touch();
   s.progress('fetch');
-  return { ...(await s.store.refsAndRecord()), rebuilt };
+  const [local, pushed] = await Promise.all([s.store.refs(), s.record.load()]);
+  return { local, pushed, rebuilt };
 }

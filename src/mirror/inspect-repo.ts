@@ -19,10 +19,18 @@ export interface Inspection {
  * one ls-remote per repository, no fetch; what changed on GitHub since is the reconcile's and the webhooks'
  * business. Without a cache entry (another host synced it) GitHub is fetched first.
  */
-export async function inspectRepo(source: SourceRepo, target: string, deps: SyncDeps): Promise<Inspection> {
+export async function inspectRepo(
+  source: SourceRepo,
+  target: string,
+  deps: SyncDeps,
+  /** The full metadata (clone URL), asked of GitHub only when there is no cache entry to compare with. */
+  load: () => Promise<SourceRepo> = () => Promise.resolve(source),
+): Promise<Inspection> {
   const s = await openRepoSession(source, target, deps);
   try {
-    const { local, pushed } = (await s.store.exists()) ? await s.store.refsAndRecord() : await fetchSource(s);
+    const { local, pushed } = (await s.store.exists())
+      ? { local: await s.store.refs(), pushed: await s.record.load() }
+      : await fetchSource({ ...s, source: await load() });
     const plan = await planSync(s, local, pushed, { targetIsNew: false });
     const head = `refs/heads/${source.defaultBranch}`;
     return {

@@ -83,7 +83,7 @@ export async function planSync(
     ...refs.actions.filter((a) => !a.ref.startsWith('refs/heads/') || a.kind === 'delete'),
   ];
   const steps = planPushSteps(ordered, increments, s.deps.maxRefsPerPush);
-  s.log.info(
+  s.log.debug(
     { actions: refs.actions.length, steps: steps.length, upToDate: refs.upToDate },
     'push plan ready',
   );

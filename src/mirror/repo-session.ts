@@ -6,6 +6,7 @@ import { lockCacheEntry } from '../git/cache-lock.ts';
 import { MirrorStore } from '../git/mirror-store.ts';
 import { listRemoteRefs } from '../git/transport.ts';
 import { withRetry } from '../util/retry.ts';
+import type { PushedRecord } from './pushed-record.ts';
 import type { SyncDeps } from './sync-deps.ts';
 
 /** One repository held for a sync: its cache entry (locked on this host), its CodeCommit URL, and helpers. */
@@ -16,6 +17,8 @@ export interface RepoSession {
   readonly log: Logger;
   readonly store: MirrorStore;
   readonly url: string;
+  /** The record of what the mirror verified on CodeCommit (Redis in the daemon, else the cache entry). */
+  readonly record: PushedRecord;
   retry<T>(what: string, fn: () => Promise<T>): Promise<T>;
   /** CodeCommit's branches and tags, listed afresh. */
   codecommitRefs(): Promise<Map<string, string>>;
@@ -28,7 +31,7 @@ export interface RepoSession {
   release(): Promise<void>;
 }
 
-export function storeDirFor(cacheDir: string, source: Pick<SourceRepo, 'owner' | 'name'>): string {
+function storeDirFor(cacheDir: string, source: Pick<SourceRepo, 'owner' | 'name'>): string {
   return join(cacheDir, source.owner, `${source.name}.git`);
 }
 
@@ -47,6 +50,22 @@ export async function openRepoSession(
       ...(deps.retry === undefined ? {} : { policy: deps.retry }),
       ...(deps.signal === undefined ? {} : { signal: deps.signal }),
     });
+  const cacheRecord: PushedRecord = {
+    load: async () => ((await store.exists()) ? (await store.refsAndRecord()).pushed : new Map()),
+    save: (changes) => store.recordPushed(changes),
+  };
+  const shared = deps.pushedRecord?.(source.fullName);
+  const record: PushedRecord =
+    shared === undefined
+      ? cacheRecord
+      : {
+          // The first sync after a cache-only migration takes over the cache's record.
+          load: async () => {
+            const kept = await shared.load();
+            return kept.size > 0 ? kept : cacheRecord.load();
+          },
+          save: (changes) => shared.save(changes),
+        };
   return {
     source,
     target,
@@ -54,6 +73,7 @@ export async function openRepoSession(
     log,
     store,
     url,
+    record,
     retry,
     codecommitRefs: () =>
       retry('list CodeCommit refs', async () =>

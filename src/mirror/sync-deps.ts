@@ -4,6 +4,7 @@ import type { CodeCommitRemote } from '../codecommit/git-remote.ts';
 import type { SyncProgress } from '../core/repo-result.ts';
 import type { GitAuth } from '../git/git-auth.ts';
 import type { RetryPolicy } from '../util/retry.ts';
+import type { PushedRecord } from './pushed-record.ts';
 
 /** What the per-repository steps talk to and how they push; built once per run or per worker. */
 export interface SyncDeps {
@@ -20,6 +21,8 @@ export interface SyncDeps {
   readonly log: Logger;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: SyncProgress) => void;
+  /** Where the record of pushed refs lives (the daemon: Redis); default: the mirror cache entry. */
+  readonly pushedRecord?: (repo: string) => PushedRecord;
 }
 
 /**

@@ -28,6 +28,7 @@ export async function syncRepo(
   const errors: string[] = [];
   const out = {
     created: false,
+    ensured: false,
     refsPushed: 0,
     pushes: 0,
     bytes: 0,
@@ -46,13 +47,20 @@ export async function syncRepo(
     const s = session;
     // Creating the CodeCommit repo and fetching from GitHub do not depend on each other: both are mostly
     // waiting on the network, so they overlap.
-    const [ensured, { local, pushed, rebuilt }] = await Promise.all([
+    // Both settle before anything is judged: a failed ensure must not leave a fetch running in the cache entry
+    // after its locks are released.
+    const [ensuring, fetching] = await Promise.allSettled([
       options.ensure === 'always'
         ? ensureTarget(s, options.likelyAbsent === undefined ? {} : { likelyAbsent: options.likelyAbsent })
         : Promise.resolve({ created: false, notes: [] as readonly string[] }),
       fetchSource(s),
     ]);
+    if (ensuring.status === 'rejected') throw ensuring.reason;
+    if (fetching.status === 'rejected') throw fetching.reason;
+    const ensured = ensuring.value;
+    const { local, pushed, rebuilt } = fetching.value;
     out.created = ensured.created;
+    out.ensured = options.ensure === 'always';
     warnings.push(...ensured.notes);
     if (rebuilt) warnings.push('the mirror cache entry failed git fsck and was rebuilt from GitHub');
 
@@ -125,6 +133,7 @@ export async function syncRepo(
     target,
     status: out.status,
     created: out.created,
+    ...(out.ensured ? { ensured: true } : {}),
     refsPushed: out.refsPushed,
     pushes: out.pushes,
     bytes: out.bytes,

@@ -52,7 +52,7 @@ export async function recordVerified(
     if (!divergent.has(ref) && local.get(ref) === sha && pushed.get(ref) !== sha) record.set(ref, sha);
   }
   for (const ref of pushed.keys()) if (!codecommit.has(ref)) record.set(ref, undefined);
-  await s.store.recordPushed(record);
+  if (record.size > 0) await s.record.save(record);
   if (s.deps.verify === 'deep' && codecommit.size > 0) {
     await s.retry('clone back from CodeCommit', async () =>
       deepVerify(s.url, await s.deps.remote.auth(s.target), s.log),

@@ -49,8 +49,10 @@ const URL_FIX =
  * parameter) becomes `***`. Works on comma-separated seed lists and on strings that are not valid URLs.
  */
 export function redisSeedLabel(url: string): string {
-  // Greedy up to the last `@` of a seed, so an unencoded `@` in the password cannot leak its tail.
-  return url.replace(/(^|,|\/\/)([^/@,:]*:)[^/,]*@/g, '$1$2***@').replace(/([?&]password=)[^&,]*/gi, '$1***');
+  // Greedy up to the last `@` of a seed, so an unencoded `@` or `/` in the password cannot leak its tail.
+  return url
+    .replace(/((?:^|,)\s*(?:[a-z]+:\/\/)?)([^/@,:]*:)[^,]*@/gi, '$1$2***@')
+    .replace(/([?&]password=)[^&,]*/gi, '$1***');
 }
 
 function invalid(url: string, why: string, fix = URL_FIX): Gh2ccError {

@@ -35,6 +35,10 @@ export interface RepoState {
   readonly divergentRefs: readonly string[];
   /** When the CodeCommit repository was last ensured (created/adopted, metadata refreshed). */
   readonly ensuredAt?: string;
+  /** The next sync must run the ensure step (new, renamed, archived or unarchived on GitHub). */
+  readonly ensureRequested?: boolean;
+  /** GitHub's default branch at the last sync. */
+  readonly defaultBranch?: string;
 }
 
 /** One entry of a repository's recent sync history. */
@@ -44,6 +48,11 @@ export interface SyncHistoryEntry {
   readonly refsPushed: number;
   readonly durationMs: number;
   readonly error?: string;
+}
+
+/** The state as shown: a mirror that is otherwise fine is `behind` while a requested sync has not run. */
+export function shownState(s: RepoState): MirrorState {
+  return s.pendingSince !== undefined && (s.state === 'ok' || s.state === 'pending') ? 'behind' : s.state;
 }
 
 export function initialState(repo: string, target: string, githubId?: number): RepoState {
@@ -75,7 +84,9 @@ export function applySyncResult(
     lastResult: result.status,
     heads: result.heads ?? prev.heads ?? {},
     divergentRefs: result.divergentRefs ?? [],
-    ...(result.created || prev.ensuredAt === undefined ? { ensuredAt: at } : {}),
+    // Only an ensure that succeeded makes the repository "known": a failed first sync (a foreign repository
+    // in the way, an invalid name) must ensure again, never push into what it found.
+    ...(result.ensured === true ? { ensuredAt: at, ensureRequested: false } : {}),
   };
   if (ok) {
     const { lastError: _e, lastErrorCode: _c, pendingSince, ...rest } = base;

@@ -1,6 +1,7 @@
 import type { RedisClient } from '../queue/redis-connection.ts';
 import { sanitize } from '../util/secrets.ts';
 import type { RepoState, SyncHistoryEntry } from './repo-state.ts';
+import { pushedRecordKey } from './redis-pushed-record.ts';
 
 /** Entries of sync history kept per repository. */
 const HISTORY_LENGTH = 50;
@@ -63,7 +64,9 @@ export class StateStore {
     const pipeline = this.#redis.pipeline();
     for (const s of states) {
       const { pendingSince: _p, ...stored } = s;
-      pipeline.hset(this.#stateKey, s.repo.toLowerCase(), JSON.stringify(stored));
+      const clean =
+        stored.lastError === undefined ? stored : { ...stored, lastError: sanitize(stored.lastError) };
+      pipeline.hset(this.#stateKey, s.repo.toLowerCase(), JSON.stringify(clean));
     }
     await pipeline.exec();
   }
@@ -76,7 +79,10 @@ export class StateStore {
     pipeline.hdel(this.#pendingKey, from.toLowerCase());
     pipeline.hdel(this.#requestedKey, from.toLowerCase());
     pipeline.del(this.#historyKey(from));
-    pipeline.hset(this.#stateKey, to.repo.toLowerCase(), JSON.stringify(to));
+    const { pendingSince: _p, ...stored } = to;
+    pipeline.hset(this.#stateKey, to.repo.toLowerCase(), JSON.stringify(stored));
+    // The record of pushed refs follows the repository (a missing one makes RENAME fail: nothing to move).
+    pipeline.rename(pushedRecordKey(this.#prefix, from), pushedRecordKey(this.#prefix, to.repo));
     if (history.length > 0)
       pipeline.rpush(this.#historyKey(to.repo), ...history.map((h) => JSON.stringify(h)));
     await pipeline.exec();
@@ -125,10 +131,5 @@ export class StateStore {
 
 function withPending(state: RepoState, pending: string | null): RepoState {
   if (pending === null) return state;
-  const since = Number(pending);
-  return {
-    ...state,
-    pendingSince: since,
-    state: state.state === 'ok' || state.state === 'pending' ? 'behind' : state.state,
-  };
+  return { ...state, pendingSince: Number(pending) };
 }

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'too-many-refs'
   | 'invalid-name'
   | 'conflict'
+  /** Another gh2cc process on this host holds the repository right now: try again shortly. */
+  | 'busy'
   | 'git'
   | 'internal';
 
@@ -28,7 +30,9 @@ export class Gh2ccError extends Error {
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.retryable = options.retryable ?? (code === 'throttled' || code === 'network' || code === 'server');
+    this.retryable =
+      options.retryable ??
+      (code === 'throttled' || code === 'network' || code === 'server' || code === 'busy');
     this.fix = options.fix;
   }
 }

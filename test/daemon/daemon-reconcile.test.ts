@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stableId } from '../../src/sandbox/github/stable-id.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
@@ -28,156 +29,191 @@ async function statusJson(env: Record<string, string>): Promise<RepoState[]> {
   return (JSON.parse(p.stdout()) as { repos: RepoState[] }).repos;
 }
 
-describe('gh2cc daemon keeps an org mirrored with no webhook (scheduled reconcile)', () => {
-  let sandbox: RunningSandbox;
-  let env: Record<string, string>;
-  let daemon: RunningProcess;
+describe(
+  'gh2cc daemon keeps an org mirrored with no webhook (scheduled reconcile)',
+  { timeout: 240_000 },
+  () => {
+    let sandbox: RunningSandbox;
+    let env: Record<string, string>;
+    let daemon: RunningProcess;
 
-  beforeAll(async () => {
-    const work = await tempDir('gh2cc-daemon-');
-    sandbox = await startSandbox({ dir: join(work, 'sandbox'), log: createLogger({ level: 'silent' }) });
-    await seedOrg(sandbox.githubDir, ORG, [
-      { name: 'alpha', commits: 5, branches: 1, tags: 2 },
-      { name: 'beta', commits: 4, tags: 1 },
-      { name: 'gamma', commits: 3 },
-      { name: 'delta', commits: 2, pulls: 1 },
-    ]);
-    env = {
-      ...sandbox.info.env,
-      GH2CC_ORG: ORG,
-      REDIS_URL: redisUrl,
-      GH2CC_REDIS_PREFIX: `{d${randomBytes(4).toString('hex')}}`,
-      GH2CC_CACHE_DIR: join(work, 'cache'),
-      GH2CC_RECONCILE_EVERY: '2s',
-      GH2CC_DRIFT_EVERY: '2s',
-      GH2CC_PORT: '0',
-      GH2CC_HOST: '127.0.0.1',
-    };
-    daemon = gh2cc(['daemon'], env);
-  });
-
-  afterAll(async () => {
-    daemon.child.kill('SIGTERM');
-    await daemon.exited;
-    await sandbox.close();
-  });
-
-  it('mirrors every repository, then brings a new commit across within a reconcile interval', async () => {
-    const names = ['alpha', 'beta', 'gamma', 'delta'];
-    await eventually(
-      async () => {
-        for (const n of names) {
-          const s = await bothSides(sandbox.info, sandbox.githubDir, ORG, n, n);
-          if (!sameRefs(s.github, s.codecommit)) return false;
-        }
-        return true;
-      },
-      60_000,
-      `the first sync of ${names.join(', ')}`,
-    );
-    const sha = await commitOnGithub(
-      sandbox.githubDir,
-      ORG,
-      'alpha',
-      'pushed while no webhook is configured',
-    );
-    const pushedAt = Date.now();
-    await eventually(
-      async () =>
-        (await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'alpha')).codecommit?.get(
-          'refs/heads/main',
-        ) === sha,
-      20_000,
-      'the new commit on CodeCommit',
-    );
-    // GitHub's refs/pull/* never reach CodeCommit.
-    const delta = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'delta', 'delta');
-    expect([...(delta.codecommit?.keys() ?? [])].some((r) => r.startsWith('refs/pull/'))).toBe(false);
-    console.log(`commit reached CodeCommit ${Date.now() - pushedAt} ms after the push (reconcile every 2 s)`);
-    const status = await statusJson(env);
-    expect(status.map((s) => [s.repo, s.state])).toEqual(names.map((n) => [`${ORG}/${n}`, 'ok']).sort());
-    expect(status.find((s) => s.repo === `${ORG}/alpha`)?.heads?.codecommit).toBe(sha);
-  });
-
-  it('reports a branch created directly in CodeCommit as drift within a drift interval, and leaves it alone', async () => {
-    const bare = join(sandbox.githubDir, ORG, 'alpha.git');
-    const sha =
-      (await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'alpha')).github.get(
-        'refs/heads/main',
-      ) ?? '';
-    await pushToCodecommit(sandbox.info, bare, 'alpha', `${sha}:refs/heads/rogue`);
-    await eventually(
-      async () => (await statusJson(env)).find((s) => s.repo === `${ORG}/alpha`)?.state === 'diverged',
-      20_000,
-      'alpha marked diverged',
-    );
-    const alpha = (await statusJson(env)).find((s) => s.repo === `${ORG}/alpha`);
-    expect(alpha?.divergentRefs).toEqual(['refs/heads/rogue']);
-    const sides = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'alpha');
-    expect(sides.codecommit?.get('refs/heads/rogue')).toBe(sha);
-    expect(sides.github.has('refs/heads/rogue')).toBe(false);
-  });
-
-  it('follows repositories created, renamed, archived and deleted on GitHub; deletes nothing in CodeCommit', async () => {
-    await seedOrg(sandbox.githubDir, ORG, [{ name: 'epsilon', commits: 2 }]);
-    await rename(join(sandbox.githubDir, ORG, 'beta.git'), join(sandbox.githubDir, ORG, 'beta-renamed.git'));
-    await writeOwnerFile(sandbox.githubDir, ORG, {
-      // GitHub keeps a repository's id across a rename; the sandbox is told to do the same.
-      'beta-renamed': { id: stableId('repo', ORG, 'beta') },
-      gamma: { archived: true },
+    beforeAll(async () => {
+      const work = await tempDir('gh2cc-daemon-');
+      sandbox = await startSandbox({ dir: join(work, 'sandbox'), log: createLogger({ level: 'silent' }) });
+      await seedOrg(sandbox.githubDir, ORG, [
+        { name: 'alpha', commits: 5, branches: 1, tags: 2 },
+        { name: 'beta', commits: 4, tags: 1 },
+        { name: 'gamma', commits: 3 },
+        { name: 'delta', commits: 2, pulls: 1 },
+      ]);
+      env = {
+        ...sandbox.info.env,
+        GH2CC_ORG: ORG,
+        REDIS_URL: redisUrl,
+        GH2CC_REDIS_PREFIX: `{d${randomBytes(4).toString('hex')}}`,
+        GH2CC_CACHE_DIR: join(work, 'cache'),
+        GH2CC_RECONCILE_EVERY: '2s',
+        GH2CC_DRIFT_EVERY: '2s',
+        GH2CC_PORT: '0',
+        GH2CC_HOST: '127.0.0.1',
+      };
+      daemon = gh2cc(['daemon'], env);
     });
-    await rm(join(sandbox.githubDir, ORG, 'delta.git'), { recursive: true, force: true });
-    const cc = codecommitClient(sandbox.info);
-    await eventually(
-      async () => {
-        const [epsilon, renamed, gamma, delta, oldBeta] = await Promise.all([
-          bothSides(sandbox.info, sandbox.githubDir, ORG, 'epsilon', 'epsilon'),
-          bothSides(sandbox.info, sandbox.githubDir, ORG, 'beta-renamed', 'beta-renamed'),
-          codecommitTags(cc, 'gamma'),
-          codecommitTags(cc, 'delta'),
-          codecommitTags(cc, 'beta'),
-        ]);
-        return (
-          sameRefs(epsilon.github, epsilon.codecommit) &&
-          sameRefs(renamed.github, renamed.codecommit) &&
-          oldBeta === undefined &&
-          gamma?.['gh2cc:archived'] === 'true' &&
-          delta?.['gh2cc:mirror-stopped'] !== undefined
-        );
-      },
-      40_000,
-      'epsilon mirrored, beta renamed, gamma tagged archived, delta tagged stopped',
-    );
-    const renamedTags = await codecommitTags(cc, 'beta-renamed');
-    expect(renamedTags?.['gh2cc:source']).toContain('beta-renamed');
-    // The deleted repository's data is still there.
-    const delta = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'delta');
-    expect(delta.codecommit?.get('refs/heads/main')).toMatch(/^[0-9a-f]{40}$/);
-    const status = await statusJson(env);
-    const byRepo = new Map(status.map((s) => [s.repo, s]));
-    expect(byRepo.get(`${ORG}/delta`)?.state).toBe('stopped');
-    expect(byRepo.get(`${ORG}/delta`)?.stoppedReason).toMatch(/deleted or transferred/);
-    expect(byRepo.has(`${ORG}/beta`)).toBe(false);
-    expect(byRepo.get(`${ORG}/beta-renamed`)?.target).toBe('beta-renamed');
-    expect(byRepo.get(`${ORG}/gamma`)?.state).toBe('archived');
-    expect(byRepo.get(`${ORG}/epsilon`)?.state).toBe('ok');
-  });
 
-  it('answers /healthz, /readyz and /metrics', async () => {
-    const line = daemon
-      .stderr()
-      .split('\n')
-      .find((l) => l.includes('"url":"http'));
-    const url = (JSON.parse(line ?? '{}') as { url?: string }).url ?? '';
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${url}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ checks: { redis: true, workers: true } });
-    const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(metrics).toMatch(/gh2cc_sync_duration_seconds_count\{result="(migrated|up-to-date)"\} [1-9]/);
-    expect(metrics).toMatch(/gh2cc_repos\{state="stopped"\} 1/);
-    expect(metrics).toMatch(/gh2cc_repos_in_drift 1/);
-    expect(metrics).toMatch(/gh2cc_queue_jobs\{queue="sync",state="waiting"\} \d+/);
-  });
-});
+    afterAll(async () => {
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+      await sandbox.close();
+    });
+
+    it('mirrors every repository, then brings a new commit across within a reconcile interval', async () => {
+      const names = ['alpha', 'beta', 'gamma', 'delta'];
+      await eventually(
+        async () => {
+          for (const n of names) {
+            const s = await bothSides(sandbox.info, sandbox.githubDir, ORG, n, n);
+            if (!sameRefs(s.github, s.codecommit)) return false;
+          }
+          return true;
+        },
+        60_000,
+        `the first sync of ${names.join(', ')}`,
+      );
+      const sha = await commitOnGithub(
+        sandbox.githubDir,
+        ORG,
+        'alpha',
+        'pushed while no webhook is configured',
+      );
+      const pushedAt = Date.now();
+      await eventually(
+        async () =>
+          (await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'alpha')).codecommit?.get(
+            'refs/heads/main',
+          ) === sha,
+        20_000,
+        'the new commit on CodeCommit',
+      );
+      // GitHub's refs/pull/* never reach CodeCommit.
+      const delta = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'delta', 'delta');
+      expect([...(delta.codecommit?.keys() ?? [])].some((r) => r.startsWith('refs/pull/'))).toBe(false);
+      console.log(
+        `commit reached CodeCommit ${Date.now() - pushedAt} ms after the push (reconcile every 2 s)`,
+      );
+      const status = await statusJson(env);
+      expect(status.map((s) => [s.repo, s.state])).toEqual(names.map((n) => [`${ORG}/${n}`, 'ok']).sort());
+      expect(status.find((s) => s.repo === `${ORG}/alpha`)?.heads?.codecommit).toBe(sha);
+    });
+
+    it('reports a branch created directly in CodeCommit as drift within a drift interval, and leaves it alone', async () => {
+      const bare = join(sandbox.githubDir, ORG, 'alpha.git');
+      const sha =
+        (await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'alpha')).github.get(
+          'refs/heads/main',
+        ) ?? '';
+      await pushToCodecommit(sandbox.info, bare, 'alpha', `${sha}:refs/heads/rogue`);
+      await eventually(
+        async () => (await statusJson(env)).find((s) => s.repo === `${ORG}/alpha`)?.state === 'diverged',
+        20_000,
+        'alpha marked diverged',
+      );
+      const alpha = (await statusJson(env)).find((s) => s.repo === `${ORG}/alpha`);
+      expect(alpha?.divergentRefs).toEqual(['refs/heads/rogue']);
+      const sides = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'alpha');
+      expect(sides.codecommit?.get('refs/heads/rogue')).toBe(sha);
+      expect(sides.github.has('refs/heads/rogue')).toBe(false);
+    });
+
+    it('follows repositories created, renamed, archived and deleted on GitHub; deletes nothing in CodeCommit', async () => {
+      await seedOrg(sandbox.githubDir, ORG, [{ name: 'epsilon', commits: 2 }]);
+      await rename(
+        join(sandbox.githubDir, ORG, 'beta.git'),
+        join(sandbox.githubDir, ORG, 'beta-renamed.git'),
+      );
+      await writeOwnerFile(sandbox.githubDir, ORG, {
+        // GitHub keeps a repository's id across a rename; the sandbox is told to do the same.
+        'beta-renamed': { id: stableId('repo', ORG, 'beta') },
+        gamma: { archived: true },
+      });
+      await rm(join(sandbox.githubDir, ORG, 'delta.git'), { recursive: true, force: true });
+      const cc = codecommitClient(sandbox.info);
+      await eventually(
+        async () => {
+          const [epsilon, renamed, gamma, delta, oldBeta] = await Promise.all([
+            bothSides(sandbox.info, sandbox.githubDir, ORG, 'epsilon', 'epsilon'),
+            bothSides(sandbox.info, sandbox.githubDir, ORG, 'beta-renamed', 'beta-renamed'),
+            codecommitTags(cc, 'gamma'),
+            codecommitTags(cc, 'delta'),
+            codecommitTags(cc, 'beta'),
+          ]);
+          return (
+            sameRefs(epsilon.github, epsilon.codecommit) &&
+            sameRefs(renamed.github, renamed.codecommit) &&
+            oldBeta === undefined &&
+            gamma?.['gh2cc:archived'] === 'true' &&
+            delta?.['gh2cc:mirror-stopped'] !== undefined
+          );
+        },
+        40_000,
+        'epsilon mirrored, beta renamed, gamma tagged archived, delta tagged stopped',
+      );
+      const renamedTags = await codecommitTags(cc, 'beta-renamed');
+      expect(renamedTags?.['gh2cc:source']).toContain('beta-renamed');
+      // The deleted repository's data is still there.
+      const delta = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'delta');
+      expect(delta.codecommit?.get('refs/heads/main')).toMatch(/^[0-9a-f]{40}$/);
+      const status = await statusJson(env);
+      const byRepo = new Map(status.map((s) => [s.repo, s]));
+      expect(byRepo.get(`${ORG}/delta`)?.state).toBe('stopped');
+      expect(byRepo.get(`${ORG}/delta`)?.stoppedReason).toMatch(/deleted or transferred/);
+      expect(byRepo.has(`${ORG}/beta`)).toBe(false);
+      expect(byRepo.get(`${ORG}/beta-renamed`)?.target).toBe('beta-renamed');
+      expect(byRepo.get(`${ORG}/gamma`)?.state).toBe('archived');
+      expect(byRepo.get(`${ORG}/epsilon`)?.state).toBe('ok');
+    });
+
+    it('never pushes into a CodeCommit repository someone else already filled, however often it tries', async () => {
+      const cc = codecommitClient(sandbox.info);
+      await cc.send(new CreateRepositoryCommand({ repositoryName: 'zeta' }));
+      await pushToCodecommit(
+        sandbox.info,
+        join(sandbox.githubDir, ORG, 'alpha.git'),
+        'zeta',
+        'refs/heads/main:refs/heads/main',
+      );
+      const before = (await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'zeta')).codecommit;
+      await seedOrg(sandbox.githubDir, ORG, [{ name: 'zeta', commits: 3, branches: 1 }]);
+      await eventually(
+        async () => (await statusJson(env)).find((s) => s.repo === `${ORG}/zeta`)?.state === 'failing',
+        30_000,
+        'zeta marked failing',
+      );
+      // Several more reconcile rounds: a failed first sync must not make the repository "known".
+      await new Promise((r) => setTimeout(r, 7000));
+      const zeta = (await statusJson(env)).find((s) => s.repo === `${ORG}/zeta`);
+      expect(zeta?.state).toBe('failing');
+      expect(zeta?.lastErrorCode).toBe('conflict');
+      expect(zeta?.lastError).toMatch(/already exists, has branches, and was not created by gh2cc/);
+      const after = (await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'zeta')).codecommit;
+      expect(after).toEqual(before);
+    });
+
+    it('answers /healthz, /readyz and /metrics', async () => {
+      const line = daemon
+        .stderr()
+        .split('\n')
+        .find((l) => l.includes('"url":"http'));
+      const url = (JSON.parse(line ?? '{}') as { url?: string }).url ?? '';
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ checks: { redis: true, workers: true } });
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/gh2cc_sync_duration_seconds_count\{result="(migrated|up-to-date)"\} [1-9]/);
+      expect(metrics).toMatch(/gh2cc_repos\{state="stopped"\} 1/);
+      expect(metrics).toMatch(/gh2cc_repos_in_drift 1/);
+      expect(metrics).toMatch(/gh2cc_queue_jobs\{queue="sync",state="waiting"\} \d+/);
+    });
+  },
+);

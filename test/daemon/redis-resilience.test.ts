@@ -11,7 +11,7 @@ import { seedOrg } from '../helpers/seed-org.ts';
 
 const ORG = 'rorg';
 
-describe('the daemon against Redis going away, restarting, and Redis Cluster', () => {
+describe('the daemon against Redis going away, restarting, and Redis Cluster', { timeout: 240_000 }, () => {
   let sandbox: RunningSandbox;
   let work: string;
   let base: Record<string, string>;
@@ -88,7 +88,10 @@ describe('the daemon against Redis going away, restarting, and Redis Cluster', (
     const redis = await startRedis({ appendonly: true });
     services.push(redis);
     const env = { REDIS_URL: redis.url, GH2CC_REDIS_PREFIX: `{t${randomBytes(3).toString('hex')}}` };
-    const first = start(['worker', '--lock-duration', '3000', '--shutdown-grace', '300'], env);
+    const first = start(
+      ['worker', '--lock-duration', '3000', '--shutdown-grace', '300', '--log-level', 'debug'],
+      env,
+    );
     await ready(first);
     expect(await gh2cc(['sync', `${ORG}/big`], { ...base, ...env }).exited).toBe(0);
     await eventually(
@@ -104,6 +107,14 @@ describe('the daemon against Redis going away, restarting, and Redis Cluster', (
     // The job was neither finished nor dropped: another worker takes it over once its lock lapses.
     expect(first.stderr()).toMatch(/handing them back/);
     expect(first.stderr()).not.toMatch(/"msg":"sync done"/);
+    // Handed back, not failed: no attempt used, nothing recorded against the repository.
+    const mid = gh2cc(['status', '--json'], { ...base, ...env });
+    await mid.exited;
+    const big = (
+      JSON.parse(mid.stdout()) as { repos: { repo: string; state: string; consecutiveFailures: number }[] }
+    ).repos.find((r) => r.repo === `${ORG}/big`);
+    expect(big?.consecutiveFailures).toBe(0);
+    expect(big?.state).not.toBe('failing');
     const second = start(['worker', '--lock-duration', '3000'], env);
     await eventually(() => equal(['big']), 120_000, 'the handed-back sync to finish on another worker');
     await eventually(

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
+import { runGit } from '../../src/git/git-runner.ts';
 import { enqueueSync } from '../../src/jobs/enqueue-sync.ts';
 import { retryingJob } from '../../src/jobs/job-options.ts';
 import { openQueues } from '../../src/jobs/open-queues.ts';
@@ -19,7 +20,7 @@ import { seedOrg } from '../helpers/seed-org.ts';
 const redisUrl = inject('redisUrl');
 const ORG = 'worg';
 
-describe('gh2cc worker processes on a shared Redis', () => {
+describe('gh2cc worker processes on a shared Redis', { timeout: 240_000 }, () => {
   let sandbox: RunningSandbox;
   let work: string;
   let env: Record<string, string>;
@@ -111,7 +112,7 @@ describe('gh2cc worker processes on a shared Redis', () => {
     expect(overlapping).toEqual([]);
     expect(repeated).toEqual([]);
     expect(log.some((e) => e.refs.some((r) => r.ref.startsWith('refs/pull/')))).toBe(false);
-  });
+  }, 300_000);
 
   it('coalesces 100 sync requests for one repository within a second into at most 2 syncs', async () => {
     const config = loadConfig({ env });
@@ -178,6 +179,29 @@ describe('gh2cc worker processes on a shared Redis', () => {
     expect(after?.state).toBe('ok');
     expect(after?.lastError).toBeUndefined();
     expect(await allEqual(['fragile'])).toBe(true);
+  });
+
+  it('replicates a force-push and a branch deletion on a worker whose cache has never seen the repository', async () => {
+    const bare = join(sandbox.githubDir, ORG, 'r3.git');
+    const main = (await runGit(bare, ['rev-parse', 'refs/heads/main'])).stdout.trim();
+    const parent = (await runGit(bare, ['rev-parse', `${main}~3`])).stdout.trim();
+    // The record of what gh2cc pushed lives in Redis, not in the cache of the worker that pushed it.
+    const fresh = worker('fresh');
+    await ready(fresh);
+    for (const p of running) if (p !== fresh && p.child.exitCode === null) p.child.kill('SIGSTOP');
+    try {
+      await runGit(bare, ['update-ref', 'refs/heads/main', parent]);
+      await runGit(bare, ['update-ref', '-d', 'refs/heads/topic-0']);
+      const sync = gh2cc(['sync', `${ORG}/r3`, '--wait'], env);
+      expect(await sync.exited).toBe(0);
+      const sides = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'r3', 'r3');
+      expect(sides.codecommit?.get('refs/heads/main')).toBe(parent);
+      expect(sides.codecommit?.has('refs/heads/topic-0')).toBe(false);
+      expect(sameRefs(sides.github, sides.codecommit)).toBe(true);
+      expect((await state('r3'))?.state).toBe('ok');
+    } finally {
+      for (const p of running) if (p !== fresh && p.child.exitCode === null) p.child.kill('SIGCONT');
+    }
   });
 
   it('exits within 30 s of SIGTERM with nothing left running', async () => {
