@@ -12,6 +12,7 @@ import { retryingJob } from '../src/jobs/job-options.ts';
 import { openQueues } from '../src/jobs/open-queues.ts';
 import { QUEUES } from '../src/jobs/queues.ts';
 import { runGit } from '../src/git/git-runner.ts';
+import { gitEnv } from '../src/git/git-env.ts';
 import { createRedis } from '../src/queue/redis-connection.ts';
 import type { SandboxInfo } from '../src/sandbox/start-sandbox.ts';
 import { initialState } from '../src/state/repo-state.ts';
@@ -51,13 +52,12 @@ async function until(check: () => boolean | Promise<boolean>, ms: number, what: 
 /** One commit on main, written into the sandbox's bare repository (what a `git push` to GitHub leaves). */
 export async function oneCommit(bare: string, message: string): Promise<string> {
   const tip = (await runGit(bare, ['rev-parse', 'refs/heads/main'])).stdout.trim();
-  const env = {
-    ...process.env,
+  const env = gitEnv({
     GIT_AUTHOR_NAME: 'b',
     GIT_AUTHOR_EMAIL: 'b@b',
     GIT_COMMITTER_NAME: 'b',
     GIT_COMMITTER_EMAIL: 'b@b',
-  };
+  });
   const next = (
     await runGit(bare, ['commit-tree', `${tip}^{tree}`, '-p', tip, '-m', message], { env })
   ).stdout.trim();
@@ -105,10 +105,8 @@ export async function measureDaemonSync(
   const config = loadConfig({ env });
   const connection = createRedis(redis.url, 'bench');
   const queues = openQueues(connection, config.redis.prefix);
-  const events = new QueueEvents(QUEUES.sync, {
-    connection: createRedis(redis.url, 'bench-events'),
-    prefix: config.redis.prefix,
-  });
+  const eventsConnection = createRedis(redis.url, 'bench-events');
+  const events = new QueueEvents(QUEUES.sync, { connection: eventsConnection, prefix: config.redis.prefix });
   const store = new StateStore(connection, config.redis.prefix);
   try {
     await until(() => worker.stderr().includes('"msg":"ready"'), 60_000, 'worker ready');
@@ -145,6 +143,7 @@ export async function measureDaemonSync(
     await events.close();
     await queues.close();
     connection.disconnect();
+    eventsConnection.disconnect();
     await redis.stop();
   }
 }

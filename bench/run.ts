@@ -21,6 +21,7 @@ import pLimit from 'p-limit';
 import { loadConfig } from '../src/config/load-config.ts';
 import { gitAuthEnv } from '../src/git/git-auth.ts';
 import { runGit } from '../src/git/git-runner.ts';
+import { gitEnv } from '../src/git/git-env.ts';
 import { createMirrorContext } from '../src/mirror/mirror-context.ts';
 import { planMigration } from '../src/migrate/plan-migration.ts';
 import { runInProcess } from '../src/migrate/run-migration.ts';
@@ -189,13 +190,12 @@ async function benchIncremental(sandbox: RunningSandbox, work: string): Promise<
   // One new commit on GitHub's main.
   const bare = join(sandbox.githubDir, 'inc', 'big.git');
   const tip = (await runGit(bare, ['rev-parse', 'refs/heads/main'])).stdout.trim();
-  const env = {
-    ...process.env,
+  const env = gitEnv({
     GIT_AUTHOR_NAME: 'b',
     GIT_AUTHOR_EMAIL: 'b@b',
     GIT_COMMITTER_NAME: 'b',
     GIT_COMMITTER_EMAIL: 'b@b',
-  };
+  });
   const next = (
     await runGit(bare, ['commit-tree', `${tip}^{tree}`, '-p', tip, '-m', 'one more'], { env })
   ).stdout.trim();

@@ -54,22 +54,27 @@ export async function listSourceRepos(
   owner: { readonly org: string } | { readonly user: string },
 ): Promise<SourceRepo[]> {
   try {
-    const items =
+    // Page by page, keeping only what gh2cc needs of each repository: the raw objects of a 10,000-repo org
+    // would hold tens of megabytes at once.
+    const pages =
       'org' in owner
-        ? await client.paginate(client.rest.repos.listForOrg, {
+        ? client.paginate.iterator(client.rest.repos.listForOrg, {
             org: owner.org,
             type: 'all',
             // By name: pages stay stable while repositories are created or pushed during the listing.
             sort: 'full_name',
             per_page: 100,
           })
-        : await client.paginate(client.rest.repos.listForUser, {
+        : client.paginate.iterator(client.rest.repos.listForUser, {
             username: owner.user,
             type: 'owner',
             sort: 'full_name',
             per_page: 100,
           });
-    return (items as RepoListItem[]).map(toSourceRepo);
+    const repos: SourceRepo[] = [];
+    for await (const page of pages)
+      for (const item of page.data as RepoListItem[]) repos.push(toSourceRepo(item));
+    return repos;
   } catch (err) {
     const what = 'org' in owner ? `organization ${owner.org}` : `user ${owner.user}`;
     const e = classifyGithubError(err, what);

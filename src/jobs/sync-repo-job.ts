@@ -70,7 +70,15 @@ export async function runSyncJob(
     log: run.log,
   };
   const known = prev.ensuredAt !== undefined && prev.ensureRequested !== true && data.ensure !== true;
-  let result = await syncRepo(source, prev.target, deps, { ensure: known ? 'skip' : 'always' });
+  let result = await syncRepo(source, prev.target, deps, {
+    ensure: known ? 'skip' : 'always',
+    ...(known
+      ? {
+          verifyBy: 'push-report' as const,
+          ...(prev.defaultBranch === undefined ? {} : { knownDefaultBranch: prev.defaultBranch }),
+        }
+      : {}),
+  });
   if (known && result.status === 'failed' && result.errorCode === 'not-found') {
     run.log.warn('CodeCommit repository missing; ensuring it again');
     result = await syncRepo(source, prev.target, deps, { ensure: 'always' });
@@ -88,7 +96,8 @@ export async function runSyncJob(
     {
       ...latest,
       archived: source.archived,
-      defaultBranch: source.defaultBranch,
+      // Only a verified sync set (or confirmed) CodeCommit's default branch.
+      ...(result.verified ? { defaultBranch: source.defaultBranch } : {}),
       lastSyncStartedAt: startedAt.toISOString(),
     },
     result,

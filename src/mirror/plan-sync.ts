@@ -59,10 +59,16 @@ export async function planSync(
   s: RepoSession,
   local: ReadonlyMap<string, string>,
   pushed: ReadonlyMap<string, string>,
-  options: { targetIsNew: boolean },
+  options: {
+    targetIsNew: boolean;
+    /** CodeCommit's refs, already being listed (the caller started it alongside the fetch). */
+    listing?: Promise<Map<string, string>>;
+  },
 ): Promise<SyncPlan> {
   // A repository created a moment ago has no refs: no need to ask.
-  const current = options.targetIsNew ? new Map<string, string>() : await s.codecommitRefs();
+  const current = options.targetIsNew
+    ? new Map<string, string>()
+    : await (options.listing ?? s.codecommitRefs());
   // Which CodeCommit values exist in the cache (came from GitHub at some point): one lookup serves both the
   // fast-forward check and the increment walk below.
   const known = await s.store.knownObjects(current.values());

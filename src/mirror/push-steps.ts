@@ -7,6 +7,10 @@ export interface PushOutcome {
   readonly pushes: number;
   readonly refsPushed: number;
   readonly warnings: readonly string[];
+  /** Every update CodeCommit reported as done (ref → new sha, undefined when deleted). */
+  readonly applied: ReadonlyMap<string, string | undefined>;
+  /** Refs CodeCommit refused. */
+  readonly rejected: readonly string[];
 }
 
 /**
@@ -15,6 +19,8 @@ export interface PushOutcome {
  */
 export async function pushSteps(s: RepoSession, steps: readonly PushStep[]): Promise<PushOutcome> {
   const warnings: string[] = [];
+  const applied = new Map<string, string | undefined>();
+  const refused: string[] = [];
   let pushes = 0;
   let refsPushed = 0;
   s.progress('push', 0, steps.length);
@@ -31,11 +37,13 @@ export async function pushSteps(s: RepoSession, steps: readonly PushStep[]): Pro
     );
     pushes += 1;
     refsPushed += step.kind === 'increment' ? 0 : step.updates.length - rejected.length;
+    for (const u of step.updates) if (!rejected.includes(u.ref)) applied.set(u.ref, u.sha);
+    refused.push(...rejected);
     if (rejected.length > 0)
       warnings.push(
         `CodeCommit refused ${rejected.length} ref update(s) that changed under us: ${rejected.slice(0, 5).join(', ')}`,
       );
     s.progress('push', i + 1, steps.length);
   }
-  return { pushes, refsPushed, warnings };
+  return { pushes, refsPushed, warnings, applied, rejected: refused };
 }

@@ -34,4 +34,13 @@ export interface SyncOptions {
   readonly ensure: 'always' | 'skip';
   /** The plan saw no such CodeCommit repository: create straight away (one call). */
   readonly likelyAbsent?: boolean;
+  /**
+   * How CodeCommit's refs are known after the push. `listing` (default, `migrate`): listed afresh and compared
+   * ref by ref. `push-report` (the daemon's incremental syncs): CodeCommit's own report of every update in
+   * the push, applied to the listing the plan was made from — a listing round trip saved per sync; a change
+   * made directly in CodeCommit meanwhile is the drift check's to find.
+   */
+  readonly verifyBy?: 'listing' | 'push-report';
+  /** GitHub's default branch as of the last sync: when unchanged, CodeCommit's is not asked again. */
+  readonly knownDefaultBranch?: string;
 }

@@ -47,6 +47,10 @@ export async function syncRepo(
     const s = session;
     // Creating the CodeCommit repo and fetching from GitHub do not depend on each other: both are mostly
     // waiting on the network, so they overlap.
+    // A repository known to exist is listed on CodeCommit while GitHub is fetched: the plan needs both, and
+    // both are round trips. (A failure surfaces where the plan awaits it.)
+    const listing = options.ensure === 'skip' ? s.codecommitRefs() : undefined;
+    listing?.catch(() => undefined);
     // Both settle before anything is judged: a failed ensure must not leave a fetch running in the cache entry
     // after its locks are released.
     const [ensuring, fetching] = await Promise.allSettled([
@@ -66,7 +70,10 @@ export async function syncRepo(
 
     checkpoint(deps.signal);
     s.progress('plan');
-    const plan = await planSync(s, local, pushed, { targetIsNew: out.created });
+    const plan = await planSync(s, local, pushed, {
+      targetIsNew: out.created,
+      ...(listing === undefined ? {} : { listing }),
+    });
     const divergent = new Set(plan.refs.divergent.map((d) => d.ref));
     out.divergentRefs = [...divergent];
     if (divergent.size > 0) {
@@ -83,7 +90,22 @@ export async function syncRepo(
 
     checkpoint(deps.signal);
     s.progress('verify');
-    const verified = await verifyTarget(s, local, divergent, { targetIsNew: out.created });
+    // CodeCommit's refs after the push: listed again, or (push-report) the plan's listing with every update
+    // CodeCommit reported done. Nothing pushed: the plan's listing, a moment old, is the answer either way.
+    let listed: Map<string, string> | undefined;
+    if (plan.steps.length === 0) listed = new Map(plan.current);
+    else if (options.verifyBy === 'push-report' && pushed_.rejected.length === 0) {
+      listed = new Map(plan.current);
+      for (const [ref, sha] of pushed_.applied) {
+        if (sha === undefined) listed.delete(ref);
+        else listed.set(ref, sha);
+      }
+    }
+    const verified = await verifyTarget(s, local, divergent, {
+      targetIsNew: out.created,
+      ...(listed === undefined ? {} : { listed }),
+      ...(options.knownDefaultBranch === undefined ? {} : { knownDefaultBranch: options.knownDefaultBranch }),
+    });
     const head = `refs/heads/${source.defaultBranch}`;
     out.heads = {
       ...(local.has(head) ? { github: local.get(head) } : {}),

@@ -19,11 +19,17 @@ export async function verifyTarget(
   s: RepoSession,
   local: ReadonlyMap<string, string>,
   divergent: ReadonlySet<string>,
-  options: { targetIsNew: boolean },
+  options: {
+    targetIsNew: boolean;
+    /** CodeCommit's refs as known without listing again (see SyncOptions.verifyBy). */
+    listed?: ReadonlyMap<string, string>;
+    /** The default branch CodeCommit already has, when the caller knows it: no API call needed then. */
+    knownDefaultBranch?: string;
+  },
 ): Promise<VerifyOutcome> {
   const head = `refs/heads/${s.source.defaultBranch}`;
   const [, usesLfs, codecommit] = await Promise.all([
-    local.has(head)
+    local.has(head) && options.knownDefaultBranch !== s.source.defaultBranch
       ? s.retry('set default branch', () =>
           setDefaultBranch(s.deps.codecommit, s.target, s.source.defaultBranch, {
             justCreated: options.targetIsNew,
@@ -31,7 +37,7 @@ export async function verifyTarget(
         )
       : Promise.resolve(false),
     local.size > 0 ? s.store.usesLfs(head).catch(() => false) : Promise.resolve(false),
-    s.codecommitRefs(),
+    options.listed === undefined ? s.codecommitRefs() : Promise.resolve(new Map(options.listed)),
   ]);
   return { differences: compareRefs(local, codecommit, divergent), codecommit, usesLfs };
 }
