@@ -21,7 +21,6 @@ import pLimit from 'p-limit';
 import { loadConfig } from '../src/config/load-config.ts';
 import { gitAuthEnv } from '../src/git/git-auth.ts';
 import { runGit } from '../src/git/git-runner.ts';
-import { gitEnv } from '../src/git/git-env.ts';
 import { createMirrorContext } from '../src/mirror/mirror-context.ts';
 import { planMigration } from '../src/migrate/plan-migration.ts';
 import { runInProcess } from '../src/migrate/run-migration.ts';
@@ -32,7 +31,7 @@ import { codecommitGitCredential } from '../src/codecommit/git-password.ts';
 import { seedOrg } from '../test/helpers/seed-org.ts';
 import { readPushLog } from '../test/helpers/push-log.ts';
 import { packBytes } from '../src/git/mirror-store.ts';
-import { measureDaemonSync, measureScale } from './daemon-bench.ts';
+import { measureDaemonSync, measureScale, oneCommit } from './daemon-bench.ts';
 
 const CONCURRENCY = 4;
 
@@ -188,18 +187,7 @@ async function benchIncremental(sandbox: RunningSandbox, work: string): Promise<
   const cache = join(work, 'cache-inc');
   await migrateOrg(sandbox, 'inc', cache);
   // One new commit on GitHub's main.
-  const bare = join(sandbox.githubDir, 'inc', 'big.git');
-  const tip = (await runGit(bare, ['rev-parse', 'refs/heads/main'])).stdout.trim();
-  const env = gitEnv({
-    GIT_AUTHOR_NAME: 'b',
-    GIT_AUTHOR_EMAIL: 'b@b',
-    GIT_COMMITTER_NAME: 'b',
-    GIT_COMMITTER_EMAIL: 'b@b',
-  });
-  const next = (
-    await runGit(bare, ['commit-tree', `${tip}^{tree}`, '-p', tip, '-m', 'one more'], { env })
-  ).stdout.trim();
-  await runGit(bare, ['update-ref', 'refs/heads/main', next, tip]);
+  await oneCommit(join(sandbox.githubDir, 'inc', 'big.git'), 'one more');
   const scratch = await mkdtemp(join(work, 'raw-inc-'));
   const [baseline] = await time(() => rawMirror(sandbox, 'inc', 'big', 'raw-big', scratch));
   const [gh2cc, results] = await time(() => migrateOrg(sandbox, 'inc', cache));

@@ -14,6 +14,20 @@ import { gitWithHelper, lsRemote } from './git.ts';
 
 const GH2CC_HELPER = `!node ${join(process.cwd(), 'bin/gh2cc.js')} git-credential`;
 
+/** What `gh2cc git-credential` needs to answer for the sandbox CodeCommit: its keys, nothing of the user's. */
+function gh2ccHelperEnv(sandbox: SandboxInfo): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: sandbox.codecommit.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sandbox.codecommit.secretAccessKey,
+    AWS_REGION: sandbox.codecommit.region,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...sandbox.env,
+  };
+}
+
 /** One commit on `branch` of a sandbox GitHub repo, written straight into its bare repository (no webhook). */
 export async function commitOnGithub(
   githubDir: string,
@@ -55,16 +69,7 @@ export async function bothSides(
   const filter = (m: Map<string, string>): Map<string, string> =>
     new Map([...m].filter(([r]) => r.startsWith('refs/heads/') || r.startsWith('refs/tags/')));
   const github = filter(await lsRemote(process.cwd(), join(githubDir, owner, `${repo}.git`)));
-  const awsEnv = {
-    AWS_ACCESS_KEY_ID: sandbox.codecommit.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: sandbox.codecommit.secretAccessKey,
-    AWS_REGION: sandbox.codecommit.region,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...sandbox.env,
-  };
+  const awsEnv = gh2ccHelperEnv(sandbox);
   const codecommit = await lsRemote(
     process.cwd(),
     `${sandbox.codecommit.gitUrl}/v1/repos/${target}`,
@@ -84,16 +89,7 @@ export async function pushToCodecommit(
   target: string,
   refspec: string,
 ): Promise<void> {
-  const env = {
-    AWS_ACCESS_KEY_ID: sandbox.codecommit.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: sandbox.codecommit.secretAccessKey,
-    AWS_REGION: sandbox.codecommit.region,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...sandbox.env,
-  };
+  const env = gh2ccHelperEnv(sandbox);
   const r = await gitWithHelper(
     from,
     GH2CC_HELPER,
