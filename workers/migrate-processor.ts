@@ -1,13 +1,12 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { RepoResult } from '../src/core/repo-result.ts';
 import type { JobContext } from '../src/jobs/job-context.ts';
 import { holdRepo } from '../src/jobs/hold-repo.ts';
 import type { MigrateJobData } from '../src/jobs/migrate-job.ts';
 import { runMigrateJob } from '../src/jobs/migrate-repo-job.ts';
-import { Gh2ccError } from '../src/util/errors.ts';
-import { sanitize } from '../src/util/secrets.ts';
 import { sanitizeResult } from '../src/jobs/sanitize-result.ts';
 import { delayWhileHeld } from './delay-while-held.ts';
+import { progressOf, rethrowForQueue } from './job-reporting.ts';
 
 /** `migrate` queue: one repository of a `gh2cc migrate --redis-url` run. */
 export function createMigrateProcessor(ctx: JobContext, shutdown: AbortSignal) {
@@ -17,13 +16,8 @@ export function createMigrateProcessor(ctx: JobContext, shutdown: AbortSignal) {
       runMigrateJob(ctx, job.data, {
         log,
         signal: shutdown,
-        onProgress: (p) => {
-          job.updateProgress({ ...p }).catch(() => undefined);
-        },
-      }).catch((err: unknown) => {
-        if (err instanceof Gh2ccError && !err.retryable) throw new UnrecoverableError(sanitize(err.message));
-        throw err;
-      }),
+        onProgress: progressOf(job),
+      }).catch(rethrowForQueue),
     );
     if (!held.held) return delayWhileHeld(job, token);
     if (held.value.status === 'interrupted') {

@@ -4,10 +4,10 @@ import type { JobContext } from '../src/jobs/job-context.ts';
 import { holdRepo } from '../src/jobs/hold-repo.ts';
 import type { SyncJobData } from '../src/jobs/queues.ts';
 import { runSyncJob } from '../src/jobs/sync-repo-job.ts';
-import { Gh2ccError } from '../src/util/errors.ts';
 import { sanitize } from '../src/util/secrets.ts';
 import { sanitizeResult } from '../src/jobs/sanitize-result.ts';
 import { delayWhileHeld } from './delay-while-held.ts';
+import { progressOf, rethrowForQueue } from './job-reporting.ts';
 
 export interface SyncObserver {
   /** Every finished sync attempt (metrics). */
@@ -25,14 +25,8 @@ export function createSyncProcessor(ctx: JobContext, shutdown: AbortSignal, obse
         attempt: job.attemptsMade + 1,
         attempts: job.opts.attempts ?? 1,
         signal: shutdown,
-        onProgress: (p) => {
-          job.updateProgress({ ...p }).catch(() => undefined);
-        },
-      }).catch((err: unknown) => {
-        // GitHub said no (the repository is gone, or the token may not read it): the next reconcile decides.
-        if (err instanceof Gh2ccError && !err.retryable) throw new UnrecoverableError(sanitize(err.message));
-        throw err;
-      }),
+        onProgress: progressOf(job),
+      }).catch(rethrowForQueue),
     );
     if (!held.held) return delayWhileHeld(job, token);
     const outcome = held.value;
