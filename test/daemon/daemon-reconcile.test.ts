@@ -190,7 +190,16 @@ describe(
       );
       // Several more reconcile rounds: a failed first sync must not make the repository "known".
       await new Promise((r) => setTimeout(r, 7000));
-      const zeta = (await statusJson(env)).find((s) => s.repo === `${ORG}/zeta`);
+      // Each reconcile tries it again (and fails again); read the state between two tries.
+      let zeta: RepoState | undefined;
+      await eventually(
+        async () => {
+          zeta = (await statusJson(env)).find((s) => s.repo === `${ORG}/zeta`);
+          return zeta?.state !== 'syncing';
+        },
+        30_000,
+        'zeta between two tries',
+      );
       expect(zeta?.state).toBe('failing');
       expect(zeta?.lastErrorCode).toBe('conflict');
       expect(zeta?.lastError).toMatch(/already exists, has branches, and was not created by gh2cc/);
