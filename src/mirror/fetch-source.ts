@@ -24,6 +24,6 @@ export async function fetchSource(
   );
   await s.store.touch();
   s.progress('fetch');
-  const [local, pushed] = await Promise.all([s.store.refs(), s.record.load()]);
+  const { local, pushed } = await s.localAndRecord();
   return { local, pushed, rebuilt };
 }

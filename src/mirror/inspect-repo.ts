@@ -29,7 +29,7 @@ export async function inspectRepo(
   const s = await openRepoSession(source, target, deps);
   try {
     const { local, pushed } = (await s.store.exists())
-      ? { local: await s.store.refs(), pushed: await s.record.load() }
+      ? await s.localAndRecord()
       : await fetchSource({ ...s, source: await load() });
     const plan = await planSync(s, local, pushed, { targetIsNew: false });
     const head = `refs/heads/${source.defaultBranch}`;

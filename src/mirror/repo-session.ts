@@ -20,6 +20,8 @@ export interface RepoSession {
   /** The record of what the mirror verified on CodeCommit (Redis in the daemon, else the cache entry). */
   readonly record: PushedRecord;
   retry<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  /** The fetched branches and tags, with the record: one `for-each-ref` when the record is the cache's. */
+  localAndRecord(): Promise<{ local: Map<string, string>; pushed: Map<string, string> }>;
   /** CodeCommit's branches and tags, listed afresh. */
   codecommitRefs(): Promise<Map<string, string>>;
   progress(
@@ -75,6 +77,11 @@ export async function openRepoSession(
     url,
     record,
     retry,
+    localAndRecord: async () => {
+      if (shared === undefined) return store.refsAndRecord();
+      const [local, pushed] = await Promise.all([store.refs(), record.load()]);
+      return { local, pushed };
+    },
     codecommitRefs: () =>
       retry('list CodeCommit refs', async () =>
         listRemoteRefs(store.dir, url, await deps.remote.auth(target), 'ls-remote CodeCommit', {
