@@ -8,7 +8,7 @@ import { registerSandboxCommand } from './sandbox-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerDemoCommand } from './demo-command.ts';
-import { registerDaemonCommand, registerWorkerCommand } from './worker-command.ts';
+import { registerDaemonCommand, registerServeCommand, registerWorkerCommand } from './worker-command.ts';
 import { registerStatusCommand } from './status-command.ts';
 import { registerSyncCommand } from './sync-command.ts';
 
@@ -23,6 +23,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDemoCommand(program, ctx);
   registerWorkerCommand(program, ctx);
   registerDaemonCommand(program, ctx);
+  registerServeCommand(program, ctx);
   registerStatusCommand(program, ctx);
   registerSyncCommand(program, ctx);
   registerConfigCommand(program, ctx);

@@ -104,6 +104,26 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
   });
 }
 
+export function registerServeCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description(
+      "HTTP only: GitHub's webhook deliveries become jobs in Redis (POST /webhooks/github), plus /healthz, /readyz, /metrics",
+    )
+    .option('-c, --config <file>', 'YAML config file')
+    .option('--redis-url <url>', 'Redis holding the queues (env REDIS_URL; rediss:// for TLS)')
+    .option('--port <port>', 'HTTP port (env GH2CC_PORT, default 8080)', parsePort)
+    .option('--host <address>', 'HTTP listen address (env GH2CC_HOST, default 0.0.0.0)')
+    .option('--log-level <level>', 'log level (JSON lines on stderr; default log.level / GH2CC_LOG_LEVEL)')
+    .action(async (opts: DaemonFlags) => {
+      await runDaemonCli(
+        { ...opts, lockDuration: 30_000, shutdownGrace: 5000 },
+        { worker: false, schedules: false, http: true },
+        ctx,
+      );
+    });
+}
+
 export function registerDaemonCommand(program: Command, ctx: CliContext): void {
   addWorkerOptions(
     program

@@ -104,7 +104,10 @@ export function loadConfig(sources: ConfigSources): Config {
   // Secrets are registered before validation so that even an error message quoting them is sanitized.
   for (const key of SECRET_KEYS) {
     const v = getPath(merged, key);
-    if (typeof v === 'string') addSecret(v);
+    if (typeof v !== 'string') continue;
+    addSecret(v);
+    // Several webhook secrets at once (rotation) come comma-separated: each is a secret on its own too.
+    for (const part of v.split(',')) if (part.trim() !== '') addSecret(part.trim());
   }
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues), sources.fileName);

@@ -104,7 +104,16 @@ export const ConfigSchema = z
       .prefault({}),
     webhook: z
       .object({
-        secret: nonEmpty.optional().describe('GitHub webhook secret (secret)'),
+        secret: nonEmpty
+          .optional()
+          .describe(
+            'GitHub webhook secret(s), comma-separated while rotating; without one the webhook endpoint is off (secret)',
+          ),
+        path: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._~/-]*$/, 'an absolute URL path such as /webhooks/github')
+          .default('/webhooks/github')
+          .describe('URL path of the webhook endpoint'),
       })
       .strict()
       .prefault({}),
@@ -112,6 +121,12 @@ export const ConfigSchema = z
       .object({
         port: z.coerce.number().int().min(0).max(65535).default(8080).describe('HTTP port of serve/daemon'),
         host: z.string().min(1).default('0.0.0.0').describe('HTTP listen address of serve/daemon'),
+        trustProxy: z
+          .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true'), z.string().min(1)])
+          .default(false)
+          .describe(
+            "behind a load balancer: true, or the proxies' addresses/CIDRs (comma-separated), so client IPs and protocol are the original ones",
+          ),
       })
       .strict()
       .prefault({}),
@@ -235,6 +250,8 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   GH2CC_WEBHOOK_SECRET: 'webhook.secret',
   GH2CC_PORT: 'server.port',
   GH2CC_HOST: 'server.host',
+  GH2CC_TRUST_PROXY: 'server.trustProxy',
+  GH2CC_WEBHOOK_PATH: 'webhook.path',
   GH2CC_REDIS_CLUSTER: 'redis.cluster',
   GH2CC_RECONCILE_EVERY: 'daemon.reconcileEvery',
   GH2CC_DRIFT_EVERY: 'daemon.driftEvery',

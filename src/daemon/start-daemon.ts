@@ -9,6 +9,7 @@ import { createHttpServer, type HttpServer } from '../server/create-http-server.
 import { createMetrics, type Gh2ccMetrics } from '../server/create-metrics.ts';
 import { listen } from '../server/listen.ts';
 import { metricSources } from './metric-sources.ts';
+import { mountWebhook } from './mount-webhook.ts';
 import { upsertSchedules } from './upsert-schedules.ts';
 
 /** The worker side as the daemon sees it (built in workers/, handed in by the CLI). */
@@ -47,7 +48,7 @@ export interface RunningDaemon {
 
 /**
  * Composes the long-running process: BullMQ workers, the job schedulers (org reconcile) and the HTTP server
- * (/healthz, /readyz, /metrics; the webhook route and status page mount on the same server). Each part can
+ * (/healthz, /readyz, /metrics and GitHub's webhook deliveries; `gh2cc serve` is the HTTP part alone). Each part can
  * run alone, so small installs run one `gh2cc daemon` and large ones scale `gh2cc worker` processes out.
  */
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
@@ -84,6 +85,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       app = createHttpServer({
         log,
         metrics,
+        trustProxy: config.server.trustProxy,
         readiness: async () => ({
           redis: await redis.ping().then(
             (r) => r === 'PONG',
@@ -92,6 +94,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           ...(workers === undefined ? {} : { workers: workers.running() }),
         }),
       });
+      mountWebhook(app, { config, log, redis, ctx, queues, metrics });
       url = await listen(app, { host: config.server.host, port: config.server.port });
     }
   } catch (err) {

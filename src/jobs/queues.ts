@@ -1,3 +1,5 @@
+import type { RepoChange } from '../core/webhook-routing.ts';
+
 /**
  * gh2cc's BullMQ queues, one per kind of work, so each can be scaled (`gh2cc worker --queues sync`) and
  * watched on its own. Job data everywhere holds identifiers and plain options only — never a token, key or
@@ -33,6 +35,8 @@ export interface SyncJobData {
 
 export interface ReconcileJobData {
   readonly reason: SyncReason;
+  /** One repository's change reported by a `repository` webhook; absent: inventory the whole org. */
+  readonly change?: RepoChange;
 }
 
 export interface DriftJobData {

@@ -1,14 +1,12 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { followRename, tagMirrorStopped } from '../codecommit/repository-lifecycle.ts';
 import { filterFromConfig } from '../config/filter-from-config.ts';
 import { ownerOf } from '../config/owner-of.ts';
-import { mapName } from '../core/name-mapping.ts';
 import { planReconcile, type ReconcileAction } from '../core/reconcile-plan.ts';
 import { filterRepos } from '../core/repo-filter.ts';
 import { listSourceRepos } from '../github/list-source-repos.ts';
-import { initialState } from '../state/repo-state.ts';
 import { errorMessage } from '../util/errors.ts';
+import { applyReconcileAction, type ActionScope } from './apply-reconcile-action.ts';
 import { enqueueSync } from './enqueue-sync.ts';
 import { retryingJob } from './job-options.ts';
 import type { JobContext } from './job-context.ts';
@@ -52,88 +50,16 @@ export async function reconcileOrg(
   const jobOptions = retryingJob(ctx.config);
   const failures: string[] = [];
   const counts = { new: 0, renamed: 0, archived: 0, unarchived: 0, resumed: 0, sync: 0, gone: 0 };
-  const sync = (owner: string, repo: string): Promise<void> =>
-    enqueueSync(syncQueue, ctx.state, { owner, repo, reason }, jobOptions);
+  const scope: ActionScope = {
+    targets: () => Promise.resolve(targets),
+    sync: (owner, repo) => enqueueSync(syncQueue, ctx.state, { owner, repo, reason }, jobOptions),
+    now,
+    log,
+  };
   for (const action of actions) {
     const repo = 'source' in action ? action.source.fullName : action.repo;
     try {
-      // Each write starts from the latest state: a sync may have finished since the snapshot above.
-      switch (action.kind) {
-        case 'new': {
-          const { source } = action;
-          const mapped = mapName(source.owner, source.name, ctx.config.migrate.naming);
-          const holder = targets.get(mapped.target);
-          const fresh = {
-            ...initialState(source.fullName, mapped.target, source.id),
-            archived: source.archived,
-          };
-          if (mapped.error !== undefined || (holder !== undefined && holder !== source.fullName)) {
-            const why =
-              mapped.error ??
-              `name collision: ${holder ?? ''} already mirrors to "${mapped.target}"; add migrate.naming.renames`;
-            await ctx.state.put({
-              ...fresh,
-              state: 'failing',
-              lastError: why,
-              lastErrorCode: 'invalid-name',
-            });
-            log.warn({ repo, why }, 'new repository not mirrored');
-            break;
-          }
-          targets.set(mapped.target, source.fullName);
-          await ctx.state.put({ ...fresh, ensureRequested: true });
-          await sync(source.owner, source.name);
-          break;
-        }
-        case 'renamed': {
-          const { source } = action;
-          const prev = await ctx.state.get(action.from);
-          if (prev === undefined) break;
-          const wanted = mapName(source.owner, source.name, ctx.config.migrate.naming).target;
-          const renamed = await followRename(ctx.codecommit, prev.target, wanted, source);
-          if (renamed.note !== undefined) log.warn({ repo }, renamed.note);
-          await ctx.state.rename(action.from, {
-            ...prev,
-            repo: source.fullName,
-            target: renamed.name,
-            ensureRequested: true,
-          });
-          log.info({ from: action.from, to: repo, target: renamed.name }, 'repository renamed on GitHub');
-          await sync(source.owner, source.name);
-          break;
-        }
-        case 'archived':
-        case 'unarchived':
-        case 'resumed': {
-          const { source } = action;
-          const prev = await ctx.state.get(repo);
-          if (prev !== undefined) {
-            const { stoppedReason: _r, ...rest } = prev;
-            await ctx.state.put({
-              ...(action.kind === 'resumed' ? { ...rest, state: 'pending' as const } : prev),
-              archived: source.archived,
-              ensureRequested: true,
-            });
-          }
-          if (action.kind === 'resumed') log.info({ repo }, 'repository back on GitHub; mirroring resumes');
-          await sync(source.owner, source.name);
-          break;
-        }
-        case 'sync':
-          await sync(action.source.owner, action.source.name);
-          break;
-        case 'gone': {
-          const prev = await ctx.state.get(action.repo);
-          if (prev === undefined || prev.state === 'stopped') break;
-          await tagMirrorStopped(ctx.codecommit, prev.target, action.why, now);
-          await ctx.state.put({ ...prev, state: 'stopped', stoppedReason: action.why });
-          log.warn(
-            { repo, target: prev.target, why: action.why },
-            'mirroring stopped; CodeCommit repository kept',
-          );
-          break;
-        }
-      }
+      await applyReconcileAction(ctx, action, scope);
       counts[action.kind] += 1;
     } catch (err) {
       // One repository's trouble must not hold up the others; the job fails at the end and is retried.

@@ -33,6 +33,9 @@ export interface Gh2ccMetrics {
   reposInDrift: Gauge;
   oldestSuccessAge: Gauge;
   repos: Gauge<'state'>;
+  webhookDeliveries: Counter<'event' | 'outcome'>;
+  webhookSignatureFailures: Counter;
+  webhookEnqueueSeconds: Histogram;
 }
 
 // A no-op fetch answers in tens of milliseconds; a first mirror of a large repository can take minutes.
@@ -137,5 +140,36 @@ export function createMetrics(sources: MetricSources): Gh2ccMetrics {
     },
   });
 
-  return { registry, syncDuration, syncFailures, queueJobs, reposInDrift, oldestSuccessAge, repos };
+  const webhookDeliveries = new Counter({
+    name: 'gh2cc_webhook_deliveries_total',
+    help: 'Webhook deliveries, by GitHub event and outcome (queued, ignored, duplicate, ping, rejected, unavailable)',
+    labelNames: ['event', 'outcome'],
+    registers,
+  });
+
+  const webhookSignatureFailures = new Counter({
+    name: 'gh2cc_webhook_signature_failures_total',
+    help: 'Webhook requests refused for a missing or wrong X-Hub-Signature-256',
+    registers,
+  });
+
+  const webhookEnqueueSeconds = new Histogram({
+    name: 'gh2cc_webhook_enqueue_seconds',
+    help: 'Time from a verified delivery to its job being in Redis',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers,
+  });
+
+  return {
+    registry,
+    syncDuration,
+    syncFailures,
+    queueJobs,
+    reposInDrift,
+    oldestSuccessAge,
+    repos,
+    webhookDeliveries,
+    webhookSignatureFailures,
+    webhookEnqueueSeconds,
+  };
 }
