@@ -173,3 +173,27 @@ export async function sendDeliveries(target: WebhookTarget, deliveries: readonly
     }
   }
 }
+
+/** What GitHub sends the moment a webhook is created (or `ping`ed from its settings page). */
+export function pingDelivery(url: string): Delivery {
+  const now = new Date().toISOString();
+  return {
+    event: 'ping',
+    id: randomUUID(),
+    payload: {
+      zen: 'Keep it logically awesome.',
+      hook_id: 1,
+      hook: {
+        type: 'Organization',
+        id: 1,
+        name: 'web',
+        active: true,
+        events: ['push', 'create', 'delete', 'repository'],
+        config: { content_type: 'json', insecure_ssl: '0', url },
+        updated_at: now,
+        created_at: now,
+      },
+      sender: { login: 'sandbox-admin', id: 2, type: 'User', site_admin: true },
+    },
+  };
+}

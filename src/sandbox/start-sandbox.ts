@@ -10,6 +10,7 @@ import { createCodeCommitGit, pushLogPath } from './codecommit-git.ts';
 import { createFaultInjector, type FaultKind, type FaultRule, type FaultSide } from './faults.ts';
 import { createGithubApi } from './github/index.ts';
 import { createGithubGit } from './github-git.ts';
+import { pingDelivery, sendDeliveries, type WebhookTarget } from './github-webhooks.ts';
 import { installHooks } from './push-record.ts';
 import { DEFAULT_DEMO_SIZE, DEMO_ORG, seedDemo, type DemoSize } from './seed-demo.ts';
 import type { SandboxHandler } from './types.ts';
@@ -168,18 +169,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     log,
     faults.handler('codecommit'),
   );
-  const ghOptions = { dir: githubDir, token: secrets.githubToken, baseUrl: () => githubBase, log };
+  const webhook = (): WebhookTarget | undefined =>
+    webhookUrl === undefined ? undefined : { url: webhookUrl, secret: secrets.webhookSecret, log };
+  const ghOptions = { dir: githubDir, token: secrets.githubToken, baseUrl: () => githubBase, log, webhook };
   const github = serve(
-    [
-      createGithubApi(ghOptions),
-      createGithubGit({
-        ...ghOptions,
-        hooksPath,
-        tmpDir,
-        webhook: () =>
-          webhookUrl === undefined ? undefined : { url: webhookUrl, secret: secrets.webhookSecret, log },
-      }),
-    ],
+    [createGithubApi(ghOptions), createGithubGit({ ...ghOptions, hooksPath, tmpDir })],
     options.latencyMs ?? 0,
     log,
     faults.handler('github'),
@@ -214,6 +208,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       GH2CC_CODECOMMIT_GIT_URL: ccBase,
     },
   };
+  // GitHub pings a webhook the moment it is set up.
+  const initial = webhook();
+  if (initial !== undefined) void sendDeliveries(initial, [pingDelivery(initial.url)]);
   return {
     info,
     dir: options.dir,
@@ -222,6 +219,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     pushLog: pushLogPath(codecommitDir),
     setWebhookUrl(url) {
       webhookUrl = url;
+      const target = webhook();
+      if (target !== undefined) void sendDeliveries(target, [pingDelivery(target.url)]);
     },
     setFaults(rules) {
       faults.set(rules);

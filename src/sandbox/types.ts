@@ -28,4 +28,6 @@ export interface GithubSandboxOptions {
   /** Public base URL of the sandbox server, e.g. http://127.0.0.1:4010 (REST is under `${baseUrl}/api/v3`). */
   readonly baseUrl: () => string;
   readonly log: Logger;
+  /** Where organization webhooks go right now (undefined: none are sent). */
+  readonly webhook?: () => { readonly url: string; readonly secret: string } | undefined;
 }

@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
+import { GetRepositoryCommand } from '@aws-sdk/client-codecommit';
+import { Octokit } from '@octokit/rest';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
@@ -13,7 +15,7 @@ import { gitAuthEnv } from '../../src/git/git-auth.ts';
 import { runGit } from '../../src/git/git-runner.ts';
 import { startRedis, type RedisService } from '../harness/services.ts';
 import { tempDir } from '../helpers/git.ts';
-import { bothSides, sameRefs } from '../helpers/mirror-checks.ts';
+import { bothSides, codecommitClient, codecommitTags, sameRefs } from '../helpers/mirror-checks.ts';
 import { eventually, gh2cc, type RunningProcess } from '../helpers/processes.ts';
 import { seedOrg } from '../helpers/seed-org.ts';
 
@@ -447,6 +449,38 @@ describe(
       );
       const metrics = await (await fetch(`${url ?? ''}/metrics`)).text();
       expect(metrics).toMatch(/gh2cc_webhook_deliveries_total\{event="push",outcome="queued"\} [1-9]/);
+    });
+
+    it('follows repositories created, renamed, archived and deleted on GitHub from their webhooks alone', async () => {
+      const octokit = new Octokit({ auth: sandbox.info.github.token, baseUrl: sandbox.info.github.apiUrl });
+      const cc = codecommitClient(sandbox.info);
+      await octokit.rest.repos.createInOrg({ org: 'hooks', name: 'born', description: 'made on GitHub' });
+      await eventually(
+        async () => (await codecommitTags(cc, 'born')) !== undefined,
+        30_000,
+        'born in CodeCommit',
+      );
+      await octokit.rest.repos.update({ owner: 'hooks', repo: 'born', name: 'grown' });
+      await eventually(
+        async () => (await codecommitTags(cc, 'grown')) !== undefined,
+        30_000,
+        'the rename in CodeCommit',
+      );
+      expect(await codecommitTags(cc, 'born')).toBeUndefined();
+      await octokit.rest.repos.update({ owner: 'hooks', repo: 'grown', archived: true });
+      await eventually(
+        async () => (await codecommitTags(cc, 'grown'))?.['gh2cc:archived'] === 'true',
+        30_000,
+        'the archived tag',
+      );
+      await octokit.rest.repos.delete({ owner: 'hooks', repo: 'grown' });
+      await eventually(
+        async () => (await codecommitTags(cc, 'grown'))?.['gh2cc:mirror-stopped'] !== undefined,
+        30_000,
+        'mirroring stopped, repository kept and tagged',
+      );
+      const repo = await cc.send(new GetRepositoryCommand({ repositoryName: 'grown' }));
+      expect(repo.repositoryMetadata?.repositoryName).toBe('grown');
     });
   },
 );

@@ -1,12 +1,14 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ConfigError } from '../../util/errors.ts';
-import { sendJson } from '../../util/http-body.ts';
+import { readBody, sendJson } from '../../util/http-body.ts';
+import { sendDeliveries } from '../github-webhooks.ts';
 import type { GithubSandboxOptions, SandboxHandler } from '../types.ts';
 import { accountRoutes } from './account-routes.ts';
 import { GITHUB_DOCS_URL, GithubApiError, notFound } from './api-error.ts';
 import type { OwnerMetadataCache } from './owner-store.ts';
 import { createRateLimitCounter, rateLimitHeaders, type RateLimitCounter } from './rate-limit.ts';
+import { repoAdminRoutes } from './repo-admin-routes.ts';
 import { repoRoutes } from './repo-routes.ts';
 import { compilePattern, matchPattern, splitPath, type CompiledPattern } from './route-matcher.ts';
 import type { Route, RouteResult } from './route-types.ts';
@@ -60,17 +62,38 @@ interface CompiledRoute extends Route {
 function findRoute(
   routes: readonly CompiledRoute[],
   path: readonly string[],
+  method: string,
 ): { route: CompiledRoute; params: Record<string, string> } | undefined {
+  const wanted = method === 'HEAD' ? 'GET' : method;
   for (const route of routes) {
+    if ((route.method ?? 'GET') !== wanted) continue;
     const params = matchPattern(route.compiled, path);
     if (params !== null) return { route, params };
   }
   return undefined;
 }
 
+/** GitHub answers a body it cannot parse with 400 "Problems parsing JSON". */
+async function jsonBody(req: IncomingMessage): Promise<unknown> {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') return undefined;
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, 1024 * 1024);
+  } catch {
+    throw new GithubApiError(413, 'Request body too large');
+  }
+  if (raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    throw new GithubApiError(400, 'Problems parsing JSON');
+  }
+}
+
 /**
- * The REST half of the GitHub sandbox, shaped like GitHub Enterprise Server under `/api/v3`: read-only
- * endpoints gh2cc uses to discover organizations, repositories, refs, branch protection, teams and members.
+ * The REST half of the GitHub sandbox, shaped like GitHub Enterprise Server under `/api/v3`: the endpoints gh2cc
+ * reads to discover organizations, repositories, refs, branch protection, teams and members, and the
+ * repository administration ones (create, edit/rename/archive, delete) that send `repository` webhooks.
  * State is read from `options.dir` on every request, so edits made between requests show up at once.
  * Returns false for paths outside `/api/v3`.
  */
@@ -79,7 +102,12 @@ export function createGithubApi(options: GithubSandboxOptions): SandboxHandler {
   const state = { dir: options.dir, cache };
   const tokenLimit: RateLimitCounter = createRateLimitCounter(TOKEN_LIMIT, 'core');
   const anonymousLimit: RateLimitCounter = createRateLimitCounter(ANONYMOUS_LIMIT, 'core');
-  const routes: CompiledRoute[] = [...accountRoutes(), ...repoRoutes(), ...teamRoutes()].map((route) => ({
+  const routes: CompiledRoute[] = [
+    ...accountRoutes(),
+    ...repoRoutes(),
+    ...repoAdminRoutes(),
+    ...teamRoutes(),
+  ].map((route) => ({
     ...route,
     compiled: compilePattern(route.pattern),
   }));
@@ -91,12 +119,13 @@ export function createGithubApi(options: GithubSandboxOptions): SandboxHandler {
     headers: Record<string, string>,
   ): Promise<RouteResult> {
     const path = splitPath(url.pathname.slice(API_PREFIX.length));
-    const found = path === null ? undefined : findRoute(routes, path);
     const method = req.method ?? 'GET';
+    // Node drops the body of a HEAD answer by itself; a method no route answers is a 404, as on GitHub.
+    const found = path === null ? undefined : findRoute(routes, path, method);
     const rate = found?.route.free === true ? tokenLimit.peek() : tokenLimit.take();
     Object.assign(headers, rateLimitHeaders(rate));
-    // Node drops the body of a HEAD answer by itself; any other method is not an endpoint here.
-    if (found === undefined || (method !== 'GET' && method !== 'HEAD')) throw notFound();
+    if (found === undefined) throw notFound();
+    const body = await jsonBody(req);
     const urls = sandboxUrls(options.baseUrl());
     return found.route.handle({
       params: found.params,
@@ -105,6 +134,14 @@ export function createGithubApi(options: GithubSandboxOptions): SandboxHandler {
       urls,
       state,
       rateLimit: rate,
+      body,
+      notify: (event, payload) => {
+        const target = options.webhook?.();
+        if (target === undefined) return;
+        setImmediate(() => {
+          void sendDeliveries({ ...target, log: options.log }, [{ event, id: randomUUID(), payload }]);
+        });
+      },
     });
   }
 
@@ -122,7 +159,10 @@ export function createGithubApi(options: GithubSandboxOptions): SandboxHandler {
       headers['x-oauth-scopes'] = TOKEN_SCOPES;
       const result = await answer(req, url, headers);
       status = result.status ?? 200;
-      sendJson(res, status, result.body, { ...headers, ...result.headers });
+      if (status === 204) {
+        res.writeHead(204, { ...headers, ...result.headers });
+        res.end();
+      } else sendJson(res, status, result.body, { ...headers, ...result.headers });
     } catch (err) {
       if (err instanceof GithubApiError) {
         status = err.status;

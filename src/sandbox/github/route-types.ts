@@ -12,6 +12,10 @@ export interface RouteContext {
   readonly state: StateSource;
   /** The core rate limit after this request was counted. */
   readonly rateLimit: RateLimitState;
+  /** The JSON request body of POST/PATCH (undefined for GET/DELETE or an empty body). */
+  readonly body: unknown;
+  /** Sends an organization webhook delivery (after the answer, as GitHub does), when webhooks are configured. */
+  readonly notify: (event: string, payload: Record<string, unknown>) => void;
 }
 
 export interface RouteResult {
@@ -23,6 +27,8 @@ export interface RouteResult {
 export interface Route {
   /** e.g. `/repos/:owner/:repo/branches/*branch`; matched against the path after `/api/v3`. */
   readonly pattern: string;
+  /** GET (the default, which also answers HEAD), or the write method this route answers. */
+  readonly method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly handle: (ctx: RouteContext) => Promise<RouteResult>;
   /** GitHub does not count some endpoints (`/rate_limit`) against the limit. */
   readonly free?: boolean;
