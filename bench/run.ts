@@ -12,6 +12,9 @@
  *              faster than re-mirroring a ≥ 100 MB, ≥ 20,000-commit repo from scratch
  * scale:       daemon RSS with 1,000 and 10,000 repos scheduled (< 200 MB, flat); a reconcile of an
  *              unchanged org pushes nothing and stays within GitHub's rate limit
+ * webhook-ingest:  signed push deliveries posted by autocannon at `gh2cc serve` (≥ 3,000/s, p99 < 50 ms)
+ * webhook-latency: pushes to the sandbox GitHub at 20/s over 50 repos, each arriving by webhook: push →
+ *                  commit on CodeCommit p50 < 0.5 s, p99 < 2 s
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,21 +35,32 @@ import { seedOrg } from '../test/helpers/seed-org.ts';
 import { readPushLog } from '../test/helpers/push-log.ts';
 import { packBytes } from '../src/git/mirror-store.ts';
 import { measureDaemonSync, measureScale, oneCommit } from './daemon-bench.ts';
+import { measureIngest, measurePushLatency } from './webhook-bench.ts';
+import { freePort } from '../test/harness/services.ts';
 
 const CONCURRENCY = 4;
 
 /** The sandbox runs as its own process (`gh2cc sandbox`), as the real services are remote to gh2cc. */
 interface RunningSandbox {
   readonly info: SandboxInfo;
+  readonly dir: string;
   readonly githubDir: string;
   readonly pushLog: string;
   close(): Promise<void>;
 }
 
-async function startSandboxProcess(dir: string): Promise<RunningSandbox> {
+async function startSandboxProcess(dir: string, extra: readonly string[] = []): Promise<RunningSandbox> {
   const child: ChildProcess = spawn(
     'node',
-    [join(import.meta.dirname, '..', 'bin', 'gh2cc.js'), 'sandbox', '--dir', dir, '--log-level', 'warn'],
+    [
+      join(import.meta.dirname, '..', 'bin', 'gh2cc.js'),
+      'sandbox',
+      '--dir',
+      dir,
+      '--log-level',
+      'warn',
+      ...extra,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -62,6 +76,7 @@ async function startSandboxProcess(dir: string): Promise<RunningSandbox> {
   });
   return {
     info: JSON.parse(line) as SandboxInfo,
+    dir,
     githubDir: join(dir, 'github'),
     pushLog: join(dir, 'codecommit', 'push-log.jsonl'),
     close: () =>
@@ -303,6 +318,45 @@ async function benchScale(sandbox: RunningSandbox, work: string): Promise<Row[]>
   return rows;
 }
 
+async function benchWebhookIngest(): Promise<Row[]> {
+  const r = await measureIngest(15, 50);
+  return [
+    {
+      name: `webhook ingest: signed ${r.payloadBytes}-byte push deliveries over 50 repos, autocannon (20 connections, ${(r.generatorCpuShare * 100).toFixed(0)}% of the machine's CPU itself), ${r.non2xx} non-2xx, ${r.errors} errors, ${r.syncJobs} sync jobs`,
+      baselineS: NaN,
+      gh2ccS: NaN,
+      ratio: `${r.requestsPerSecond.toFixed(0)} deliveries/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`,
+      target: '≥ 3,000 deliveries/s, p99 < 50 ms',
+      pass: r.requestsPerSecond >= 3000 && r.p99Ms < 50 && r.non2xx === 0 && r.errors === 0,
+    },
+  ];
+}
+
+async function benchWebhookLatency(work: string): Promise<Row[]> {
+  const port = await freePort();
+  const sandbox = await startSandboxProcess(join(work, 'sandbox-hooks'), [
+    '--webhook-url',
+    `http://127.0.0.1:${port}/webhooks/github`,
+  ]);
+  try {
+    const rate = Number(process.env['BENCH_RATE'] ?? 20);
+    const r = await measurePushLatency(sandbox, port, join(work, 'cache-hooks'), 50, rate, 15);
+    const c = r.cpuPerPush;
+    return [
+      {
+        name: `push to CodeCommit by webhook: ${r.pushes} pushes at ${rate}/s over 50 repos, ${r.missed} missed; CPU per push: daemon ${(c.daemon * 1000).toFixed(0)} ms (its git ${(c.daemonGit * 1000).toFixed(0)} ms), pushing ${(c.generator * 1000).toFixed(0)} ms, sandbox and Redis ${(c.rest * 1000).toFixed(0)} ms`,
+        baselineS: NaN,
+        gh2ccS: NaN,
+        ratio: `p50 ${(r.p50S * 1000).toFixed(0)} ms, p99 ${(r.p99S * 1000).toFixed(0)} ms`,
+        target: 'p50 < 0.5 s, p99 < 2 s',
+        pass: r.p50S < 0.5 && r.p99S < 2 && r.missed === 0,
+      },
+    ];
+  } finally {
+    await sandbox.close();
+  }
+}
+
 async function benchRefs(sandbox: RunningSandbox, work: string): Promise<Row> {
   await seedOrg(sandbox.githubDir, 'refs', [{ name: 'tags20k', commits: 50, tags: 20_000 }]);
   const scratch = await mkdtemp(join(work, 'raw-refs-'));
@@ -338,6 +392,8 @@ async function main(): Promise<void> {
     if (want('cold-small')) rows.push(await benchColdSmall(sandbox, work));
     if (want('daemon-sync')) rows.push(...(await benchDaemonSync(sandbox, work)));
     if (want('scale')) rows.push(...(await benchScale(sandbox, work)));
+    if (want('webhook-ingest')) rows.push(...(await benchWebhookIngest()));
+    if (want('webhook-latency')) rows.push(...(await benchWebhookLatency(work)));
   } finally {
     await sandbox.close();
     await rm(work, { recursive: true, force: true });

@@ -41,7 +41,8 @@ async function runDaemonCli(
     throw new ConfigError([
       { path: 'redis.url', message: 'required: where the job queues live (--redis-url or REDIS_URL)' },
     ]);
-  const log = createLogger({ level: (opts.logLevel ?? config.log.level) as 'info' });
+  // Buffered lines: the HTTP part logs every webhook delivery, and a burst must not block on stderr.
+  const log = createLogger({ level: (opts.logLevel ?? config.log.level) as 'info', sync: !parts.http });
   const { startDaemon } = await import('../daemon/start-daemon.ts');
   const queues = opts.queues ?? PROCESSED_QUEUES;
   const stop = stopRequested();

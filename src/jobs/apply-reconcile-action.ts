@@ -49,7 +49,7 @@ export async function applyReconcileAction(
         break;
       }
       targets.set(mapped.target, source.fullName);
-      await ctx.state.put({ ...fresh, ensureRequested: true });
+      await ctx.state.put({ ...fresh, ensureRequested: true, ensureRequestedAt: scope.now.toISOString() });
       await scope.sync(source.owner, source.name);
       break;
     }
@@ -65,6 +65,7 @@ export async function applyReconcileAction(
         repo: source.fullName,
         target: renamed.name,
         ensureRequested: true,
+        ensureRequestedAt: scope.now.toISOString(),
       });
       scope.log.info({ from: action.from, to: repo, target: renamed.name }, 'repository renamed on GitHub');
       await scope.sync(source.owner, source.name);
@@ -81,6 +82,7 @@ export async function applyReconcileAction(
           ...(action.kind === 'resumed' ? { ...rest, state: 'pending' as const } : prev),
           archived: source.archived,
           ensureRequested: true,
+          ensureRequestedAt: scope.now.toISOString(),
         });
       }
       if (action.kind === 'resumed') scope.log.info({ repo }, 'repository back on GitHub; mirroring resumes');

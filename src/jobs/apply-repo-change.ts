@@ -1,6 +1,10 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import { filterFromConfig } from '../config/filter-from-config.ts';
 import type { ReconcileAction } from '../core/reconcile-plan.ts';
+import { filterRepos, type SourceRepo } from '../core/repo-filter.ts';
+import { getSourceRepo } from '../github/get-source-repo.ts';
+import { Gh2ccError } from '../util/errors.ts';
 import type { RepoChange } from '../core/webhook-routing.ts';
 import type { RepoState } from '../state/repo-state.ts';
 import { applyReconcileAction } from './apply-reconcile-action.ts';
@@ -9,11 +13,15 @@ import { retryingJob } from './job-options.ts';
 import type { JobContext } from './job-context.ts';
 import type { SyncJobData } from './queues.ts';
 
-/** The reconcile step one reported change amounts to, given what gh2cc knows of the repository. */
+/**
+ * The reconcile step one reported change amounts to, given what gh2cc knows of the repository: under its
+ * current name (`known`), or under an earlier name with the same GitHub id (`earlier`: a rename whose own
+ * delivery has not been followed yet — deliveries can arrive in any order).
+ */
 export function actionFor(
   change: RepoChange,
   known: RepoState | undefined,
-  previous: RepoState | undefined,
+  earlier: RepoState | undefined,
 ): ReconcileAction | undefined {
   if (change.action === 'gone') {
     return known === undefined || known.state === 'stopped'
@@ -21,10 +29,10 @@ export function actionFor(
       : { kind: 'gone', repo: change.repo, why: change.why };
   }
   const { source } = change;
-  if (change.action === 'renamed' && known === undefined && previous !== undefined) {
-    return previous.state === 'stopped'
+  if (known === undefined && earlier !== undefined) {
+    return earlier.state === 'stopped'
       ? { kind: 'new', source }
-      : { kind: 'renamed', from: change.from, source };
+      : { kind: 'renamed', from: earlier.repo, source };
   }
   if (known === undefined) return { kind: 'new', source };
   if (known.state === 'stopped') return { kind: 'resumed', source };
@@ -35,18 +43,51 @@ export function actionFor(
 /**
  * Follows one `repository` webhook: created, renamed, archived/unarchived, edited, deleted or transferred,
  * with the same steps the org reconcile takes when it finds the change (and which it would take later if
- * this delivery were lost).
+ * this delivery were lost). The delivery only says which repository changed: what it is now is read from
+ * GitHub, so deliveries followed out of order (an `archived` before the `renamed` that preceded it) still
+ * end in the right state.
  */
 export async function applyRepoChange(
   ctx: JobContext,
   syncQueue: Queue<SyncJobData>,
-  change: RepoChange,
+  reported: RepoChange,
   log: Logger,
 ): Promise<ReconcileAction['kind'] | 'none'> {
+  let change = reported;
+  if (change.action !== 'gone') {
+    const { owner, name, fullName } = change.source;
+    let current: SourceRepo;
+    try {
+      current = await getSourceRepo(ctx.github, owner, name);
+    } catch (err) {
+      if (err instanceof Gh2ccError && err.code === 'not-found') {
+        // Renamed or deleted since: that later change has its own delivery (and the reconcile is the net).
+        log.info({ repo: fullName, change: change.action }, 'repository changed again since; nothing to do');
+        return 'none';
+      }
+      throw err;
+    }
+    const excluded = filterRepos([current], filterFromConfig(ctx.config)).skipped.length > 0;
+    change = excluded
+      ? {
+          action: 'gone',
+          repo: change.action === 'renamed' ? change.from : current.fullName,
+          why: 'excluded by the filters',
+        }
+      : { ...change, source: current };
+  }
   const name = change.action === 'gone' ? change.repo : change.source.fullName;
   const known = await ctx.state.get(name);
-  const previous = change.action === 'renamed' ? await ctx.state.get(change.from) : undefined;
-  const action = actionFor(change, known, previous);
+  let earlier: RepoState | undefined;
+  if (known === undefined && change.action !== 'gone') {
+    const { source } = change;
+    earlier = change.action === 'renamed' ? await ctx.state.get(change.from) : undefined;
+    if (earlier === undefined && source.id !== undefined)
+      earlier = (await ctx.state.all()).find(
+        (st) => st.githubId === source.id && st.repo.toLowerCase() !== name.toLowerCase(),
+      );
+  }
+  const action = actionFor(change, known, earlier);
   if (action === undefined) {
     log.info({ repo: name, change: change.action }, 'repository change needs nothing');
     return 'none';
@@ -55,7 +96,9 @@ export async function applyRepoChange(
   await applyReconcileAction(ctx, action, {
     targets: async () =>
       new Map(
-        (await ctx.state.all()).filter((s) => s.state !== 'stopped').map((s) => [s.target, s.repo] as const),
+        (await ctx.state.all())
+          .filter((st) => st.state !== 'stopped')
+          .map((st) => [st.target, st.repo] as const),
       ),
     sync: (owner, repo) => enqueueSync(syncQueue, ctx.state, { owner, repo, reason: 'webhook' }, jobOptions),
     now: new Date(),

@@ -108,7 +108,13 @@ export async function runSyncJob(
       final,
     },
   );
-  await ctx.state.put(next);
+  // An ensure asked for while this sync ran (a repository change followed meanwhile) is still owed: this
+  // sync read GitHub before that change, so the next one must ensure again.
+  const owed =
+    latest.ensureRequested === true &&
+    latest.ensureRequestedAt !== undefined &&
+    latest.ensureRequestedAt >= startedAt.toISOString();
+  await ctx.state.put(owed ? { ...next, ensureRequested: true } : next);
   await ctx.state.pushHistory(source.fullName, {
     at: now.toISOString(),
     result: result.status,

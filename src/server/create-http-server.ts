@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   fastify,
   LogController,
@@ -40,6 +41,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const app: HttpServer = fastify({
     loggerInstance: options.log.child({ component: 'http' }),
     logController: new QuietRequestLog(),
+    // A webhook delivery's request id is GitHub's delivery id: the request's child logger carries it on every
+    // line about that delivery. Anything else (or a header that does not look like an id) gets a fresh one.
+    genReqId: (req) => {
+      const delivery = req.headers['x-github-delivery'];
+      return typeof delivery === 'string' && /^[A-Za-z0-9-]{1,100}$/.test(delivery) ? delivery : randomUUID();
+    },
+    requestIdLogLabel: 'reqId',
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     ...(options.bodyLimitBytes === undefined ? {} : { bodyLimit: options.bodyLimitBytes }),
   });

@@ -161,7 +161,8 @@ export function registerWebhookRoute(app: HttpServer, options: WebhookRouteOptio
         return answer(request, reply, 400, 'rejected', {
           message: 'X-GitHub-Event and X-GitHub-Delivery headers are required',
         });
-      const log = request.log.child({ deliveryId: id, event });
+      // The request's logger carries the delivery id already (its request id; see createHttpServer).
+      const log = request.log;
       const payload = parsePayload(raw, request.headers['content-type'] ?? '');
       if (payload === undefined)
         return answer(request, reply, 400, 'rejected', { message: 'the body is not a JSON object' });
@@ -169,7 +170,7 @@ export function registerWebhookRoute(app: HttpServer, options: WebhookRouteOptio
       const route = routeWebhook(event, payload, options.routing);
       if (route.kind === 'ping') return answer(request, reply, 200, 'ping', { status: 'pong' });
       if (route.kind === 'ignore') {
-        log.debug({ reason: route.reason }, 'webhook delivery ignored');
+        log.debug({ event, reason: route.reason }, 'webhook delivery ignored');
         return answer(request, reply, 202, 'ignored', { status: 'ignored', reason: route.reason });
       }
       if (!options.redisReady())
@@ -179,7 +180,7 @@ export function registerWebhookRoute(app: HttpServer, options: WebhookRouteOptio
       try {
         claimed = await withTimeout(options.deliveries.claim(id), timeoutMs);
         if (!claimed) {
-          log.info('webhook delivery already handled (redelivery)');
+          log.info({ event }, 'webhook delivery already handled (redelivery)');
           return answer(request, reply, 202, 'duplicate', { status: 'duplicate' });
         }
         const job = await withTimeout(enqueue(route), timeoutMs);
@@ -192,12 +193,15 @@ export function registerWebhookRoute(app: HttpServer, options: WebhookRouteOptio
                 ? route.change.repo
                 : route.change.source.fullName
               : undefined;
-        log.info({ repo, job }, 'webhook delivery queued');
+        log.info({ event, repo, job }, 'webhook delivery queued');
         return answer(request, reply, 202, 'queued', { status: 'queued', job });
       } catch (err) {
         // Not queued: the claim is given back so GitHub's redelivery (or a manual one) is acted on.
         if (claimed) await options.deliveries.release(id).catch(() => undefined);
-        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'webhook delivery not queued');
+        log.warn(
+          { event, err: err instanceof Error ? err.message : String(err) },
+          'webhook delivery not queued',
+        );
         return answer(request, reply, 503, 'unavailable', {
           message: 'could not queue the delivery; try later',
         });

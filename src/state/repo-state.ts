@@ -37,6 +37,8 @@ export interface RepoState {
   readonly ensuredAt?: string;
   /** The next sync must run the ensure step (new, renamed, archived or unarchived on GitHub). */
   readonly ensureRequested?: boolean;
+  /** When the ensure was last asked for: a sync that started before it does not settle it. */
+  readonly ensureRequestedAt?: string;
   /** GitHub's default branch at the last sync. */
   readonly defaultBranch?: string;
 }

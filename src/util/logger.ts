@@ -30,6 +30,12 @@ export interface LoggerOptions {
   /** Where lines go; stderr by default so stdout stays free for command output. */
   destination?: DestinationStream;
   name?: string;
+  /**
+   * Write each line before returning (default). Long-running servers pass false: lines are buffered and
+   * written in the background (and flushed on exit), so a burst of webhook deliveries is not one blocking
+   * write per line.
+   */
+  sync?: boolean;
 }
 
 /** The root logger: JSON lines, redacted paths, and every string passed through the secrets sanitizer. */
@@ -54,7 +60,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         },
       },
     },
-    options.destination ?? pino.destination({ fd: 2, sync: true }),
+    options.destination ?? pino.destination({ fd: 2, sync: options.sync ?? true }),
   );
 }
 

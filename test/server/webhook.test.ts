@@ -359,6 +359,7 @@ describe(
   () => {
     let sandbox: RunningSandbox;
     let daemon: RunningProcess | undefined;
+    let hookUrl = '';
 
     afterAll(async () => {
       daemon?.child.kill('SIGTERM');
@@ -387,7 +388,8 @@ describe(
       await eventually(() => proc.stderr().includes('"msg":"ready"'), 60_000, 'the daemon to be ready');
       const url = /"url":"(http:[^"]+)"/.exec(proc.stderr())?.[1];
       expect(url).toBeDefined();
-      sandbox.setWebhookUrl(`${url ?? ''}/webhooks/github`);
+      hookUrl = `${url ?? ''}/webhooks/github`;
+      sandbox.setWebhookUrl(hookUrl);
 
       const gitUrl = `${sandbox.info.github.apiUrl.replace('/api/v3', '')}/hooks/web.git`;
       const auth = gitAuthEnv(
@@ -481,6 +483,50 @@ describe(
       );
       const repo = await cc.send(new GetRepositoryCommand({ repositoryName: 'grown' }));
       expect(repo.repositoryMetadata?.repositoryName).toBe('grown');
+    });
+
+    it('ends right when GitHub delivers a rename after the archive that followed it', async () => {
+      const octokit = new Octokit({ auth: sandbox.info.github.token, baseUrl: sandbox.info.github.apiUrl });
+      const cc = codecommitClient(sandbox.info);
+      await octokit.rest.repos.createInOrg({ org: 'hooks', name: 'first' });
+      await eventually(
+        async () => (await codecommitTags(cc, 'first')) !== undefined,
+        30_000,
+        'first in CodeCommit',
+      );
+      // Both changes happen with deliveries held back, then arrive in the wrong order.
+      sandbox.setWebhookUrl(undefined);
+      await octokit.rest.repos.update({ owner: 'hooks', repo: 'first', name: 'second' });
+      const archived = await octokit.rest.repos.update({ owner: 'hooks', repo: 'second', archived: true });
+      sandbox.setWebhookUrl(hookUrl);
+      const send = async (payload: Record<string, unknown>): Promise<number> => {
+        const body = JSON.stringify(payload);
+        const res = await fetch(hookUrl, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': 'repository',
+            'x-github-delivery': randomUUID(),
+            'x-hub-signature-256': await sign(sandbox.info.github.webhookSecret, body),
+          },
+          body,
+        });
+        return res.status;
+      };
+      expect(await send({ action: 'archived', repository: archived.data })).toBe(202);
+      expect(
+        await send({
+          action: 'renamed',
+          repository: { ...archived.data, archived: false },
+          changes: { repository: { name: { from: 'first' } } },
+        }),
+      ).toBe(202);
+      await eventually(
+        async () => (await codecommitTags(cc, 'second'))?.['gh2cc:archived'] === 'true',
+        30_000,
+        'renamed and tagged archived in CodeCommit',
+      );
+      expect(await codecommitTags(cc, 'first')).toBeUndefined();
     });
   },
 );
