@@ -32,6 +32,16 @@ export const ConfigSchema = z
           .default('https://api.github.com')
           .describe('GitHub REST base URL (Enterprise Server: https://HOST/api/v3)'),
         token: nonEmpty.optional().describe('GitHub token (secret; prefer GITHUB_TOKEN)'),
+        appId: z.coerce.number().int().positive().optional().describe('GitHub App id (instead of a token)'),
+        appPrivateKey: nonEmpty
+          .optional()
+          .describe("the GitHub App's private key: the PEM itself or the path of the .pem file (secret)"),
+        appInstallationId: z.coerce
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe("the App's installation id; looked up for the org (or user) when absent"),
         org: nonEmpty.optional().describe('organization to migrate/mirror'),
         user: nonEmpty.optional().describe('user whose repositories to migrate (instead of org)'),
       })
@@ -248,6 +258,9 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   REDIS_URL: 'redis.url',
   GH2CC_REDIS_PREFIX: 'redis.prefix',
   GH2CC_WEBHOOK_SECRET: 'webhook.secret',
+  GITHUB_APP_ID: 'github.appId',
+  GITHUB_APP_PRIVATE_KEY: 'github.appPrivateKey',
+  GITHUB_APP_INSTALLATION_ID: 'github.appInstallationId',
   GH2CC_PORT: 'server.port',
   GH2CC_HOST: 'server.host',
   GH2CC_TRUST_PROXY: 'server.trustProxy',
@@ -265,4 +278,9 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
 };
 
 /** Keys whose values are secrets: registered with the sanitizer on load, never printed. */
-export const SECRET_KEYS = ['github.token', 'codecommit.gitPassword', 'webhook.secret'] as const;
+export const SECRET_KEYS = [
+  'github.token',
+  'github.appPrivateKey',
+  'codecommit.gitPassword',
+  'webhook.secret',
+] as const;

@@ -1,6 +1,13 @@
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import type {
+  EndpointOptions,
+  OctokitResponse,
+  RequestInterface,
+  RequestParameters,
+  Route,
+} from '@octokit/types';
 import type { Logger } from 'pino';
 import { addSecret } from '../util/secrets.ts';
 
@@ -9,7 +16,8 @@ export type GithubClient = InstanceType<typeof GithubClient>;
 
 export interface GithubClientOptions {
   readonly apiUrl: string;
-  readonly token: string;
+  /** A token, or a source of tokens (a GitHub App installation's, renewed before they expire). */
+  readonly token: string | (() => Promise<string>);
   readonly log: Logger;
   /** How many times a rate-limited request is retried after waiting (default 5). */
   readonly maxRateLimitRetries?: number;
@@ -21,8 +29,27 @@ export interface GithubClientOptions {
  * Octokit for github.com or Enterprise Server, with GitHub's own advice on limits built in: the throttling
  * plugin waits out primary and secondary rate limits (retry-after), the retry plugin retries 5xx answers.
  */
+/** Octokit's auth strategy for a token that changes: each request asks the source for the current one. */
+function renewingToken(source: () => Promise<string>) {
+  return () => {
+    const auth = async () => ({ type: 'token', tokenType: 'installation', token: await source() });
+    return Object.assign(auth, {
+      hook: async (
+        request: RequestInterface,
+        route: Route | EndpointOptions,
+        parameters?: RequestParameters,
+      ): Promise<OctokitResponse<unknown>> => {
+        const endpoint = request.endpoint.merge(route as Route, parameters);
+        endpoint.headers['authorization'] = `token ${await source()}`;
+        return request(endpoint as EndpointOptions);
+      },
+    });
+  };
+}
+
 export function createGithubClient(options: GithubClientOptions): GithubClient {
-  addSecret(options.token);
+  const { token } = options;
+  if (typeof token === 'string') addSecret(token);
   const maxRetries = options.maxRateLimitRetries ?? 5;
   const log = options.log;
   // Both kinds of limit: wait as GitHub asks (retry-after), up to maxRetries times, saying so in the log.
@@ -41,7 +68,7 @@ export function createGithubClient(options: GithubClientOptions): GithubClient {
       return retryCount < maxRetries;
     };
   return new GithubClient({
-    auth: options.token,
+    ...(typeof token === 'string' ? { auth: token } : { authStrategy: renewingToken(token) }),
     baseUrl: options.apiUrl.replace(/\/$/, ''),
     userAgent: 'gh2cc/0.1.0',
     log: {

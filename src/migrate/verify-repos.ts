@@ -43,7 +43,8 @@ export async function verifyRepos(
             const [github, codecommit] = await Promise.all([
               withRetry(
                 'ls-remote GitHub',
-                () => listRemoteRefs(cache.dir, p.source.cloneUrl, ctx.githubAuth, 'ls-remote GitHub'),
+                async () =>
+                  listRemoteRefs(cache.dir, p.source.cloneUrl, await ctx.githubAuth(), 'ls-remote GitHub'),
                 opts,
               ),
               withRetry(

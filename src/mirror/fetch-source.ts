@@ -19,8 +19,8 @@ export async function fetchSource(
     rebuilt = true;
   }
   await s.store.ensure();
-  await s.retry('fetch from GitHub', () =>
-    fetchInto(s.store, s.source.cloneUrl, s.deps.githubAuth, s.deps.signal),
+  await s.retry('fetch from GitHub', async () =>
+    fetchInto(s.store, s.source.cloneUrl, await s.deps.githubAuth(), s.deps.signal),
   );
   await s.store.touch();
   s.progress('fetch');

@@ -7,6 +7,7 @@ import { createCodeCommitRemote, type CodeCommitRemote } from '../codecommit/git
 import { requireKeys } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { createGithubClient, type GithubClient } from '../github/create-github-client.ts';
+import { githubCredentials } from '../github/github-credentials.ts';
 import type { GitAuth } from '../git/git-auth.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../util/retry.ts';
 import type { SyncProgress } from '../core/repo-result.ts';
@@ -19,7 +20,8 @@ export interface MirrorContext {
   readonly github: GithubClient;
   readonly codecommit: CodeCommitClient;
   readonly remote: CodeCommitRemote;
-  readonly githubAuth: GitAuth;
+  /** Git credentials for GitHub, asked for at each use (a GitHub App's tokens are renewed). */
+  readonly githubAuth: () => Promise<GitAuth>;
   readonly cacheDir: string;
   readonly retry?: RetryPolicy;
 }
@@ -29,20 +31,30 @@ export function createMirrorContext(
   log: Logger,
   options: { retry?: RetryPolicy } = {},
 ): MirrorContext {
+  const app = config.github.appId !== undefined || config.github.appPrivateKey !== undefined;
   requireKeys(config, [
-    { key: 'github.token', why: 'to read the GitHub organization' },
+    ...(app
+      ? [
+          { key: 'github.appId', why: 'to authenticate as a GitHub App (GITHUB_APP_ID)' },
+          { key: 'github.appPrivateKey', why: "the App's private key (GITHUB_APP_PRIVATE_KEY)" },
+        ]
+      : [{ key: 'github.token', why: 'to read the GitHub organization (or a GitHub App: GITHUB_APP_ID)' }]),
     { key: 'aws.region', why: 'for CodeCommit' },
   ]);
-  const token = config.github.token ?? '';
+  const gh = githubCredentials(config);
   const credentials = awsCredentialProvider(config);
   return {
     config,
     log,
-    github: createGithubClient({ apiUrl: config.github.apiUrl, token, log }),
+    github: createGithubClient({
+      apiUrl: config.github.apiUrl,
+      token: gh.kind === 'token' ? (config.github.token ?? '') : gh.token,
+      log,
+    }),
     codecommit: createCodeCommitClient(config, credentials),
     remote: createCodeCommitRemote(config, credentials),
     // GitHub accepts a token as the password of any user name; x-access-token is what Apps use.
-    githubAuth: { username: 'x-access-token', password: token },
+    githubAuth: gh.gitAuth,
     cacheDir: resolve(config.mirror.cacheDir),
     retry: options.retry ?? { ...DEFAULT_RETRY, retries: config.mirror.retries },
   };

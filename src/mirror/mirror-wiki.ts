@@ -29,7 +29,7 @@ export async function mirrorWiki(
     'probe the wiki',
     async () => {
       const probe = await runGit(deps.cacheDir, ['ls-remote', '--heads', wikiUrl], {
-        env: gitAuthEnv(deps.githubAuth),
+        env: gitAuthEnv(await deps.githubAuth()),
         signal: deps.signal,
         check: false,
       });

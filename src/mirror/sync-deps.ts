@@ -10,7 +10,8 @@ import type { PushedRecord } from './pushed-record.ts';
 export interface SyncDeps {
   readonly codecommit: CodeCommitClient;
   readonly remote: CodeCommitRemote;
-  readonly githubAuth: GitAuth;
+  /** Git credentials for GitHub, asked for at each use (a GitHub App's tokens are renewed). */
+  readonly githubAuth: () => Promise<GitAuth>;
   readonly cacheDir: string;
   readonly maxRefsPerPush: number;
   readonly incrementCommits: number;

@@ -36,7 +36,10 @@ export function createGithubGit(options: GithubGitOptions): SandboxHandler {
     const repo = decodeURIComponent(m[2] ?? '');
     const rest = m[3] ?? '';
     const creds = parseBasicAuth(req);
-    if (creds === undefined || !tokenMatches(options.token, creds.password)) {
+    if (
+      creds === undefined ||
+      !(options.tokens?.accepts(creds.password) ?? tokenMatches(options.token, creds.password))
+    ) {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="GitHub"', 'content-type': 'text/plain' });
       res.end(creds === undefined ? 'Authentication required\n' : 'Invalid username or token.\n');
       return true;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,7 @@ import { addSecret } from '../util/secrets.ts';
 import { createCodeCommitApi } from './codecommit/api/create-code-commit-api.ts';
 import { createCodeCommitGit, pushLogPath } from './codecommit-git.ts';
 import { createFaultInjector, type FaultKind, type FaultRule, type FaultSide } from './faults.ts';
+import { GithubTokens } from './github/app-tokens.ts';
 import { createGithubApi } from './github/index.ts';
 import { createGithubGit } from './github-git.ts';
 import { pingDelivery, sendDeliveries, type WebhookTarget } from './github-webhooks.ts';
@@ -26,6 +27,8 @@ export interface SandboxOptions {
   readonly latencyMs?: number;
   readonly webhookUrl?: string;
   readonly maxRefUpdates?: number;
+  /** How long the App's installation tokens live (default an hour, as on GitHub). */
+  readonly appTokenTtlMs?: number;
   /** Fault rules in force from the start (see `setFaults`). */
   readonly faults?: readonly FaultRule[];
   readonly log: Logger;
@@ -37,11 +40,28 @@ export interface SandboxSecrets {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   readonly accountId: string;
+  /** The sandbox's GitHub App (made on first use of a state folder from before Apps were served). */
+  readonly appId?: number;
+  readonly appInstallationId?: number;
+  readonly appPrivateKeyPem?: string;
+}
+
+/** The sandbox's GitHub App as gh2cc is configured with it: `GITHUB_APP_ID`, the key file, the installation. */
+export interface SandboxAppInfo {
+  readonly appId: number;
+  readonly installationId: number;
+  /** PEM file of the App's private key (mode 600), what `GITHUB_APP_PRIVATE_KEY` may name. */
+  readonly privateKeyFile: string;
 }
 
 /** What `gh2cc sandbox` prints: how to reach both sides, and the environment that points gh2cc at them. */
 export interface SandboxInfo {
-  readonly github: { readonly apiUrl: string; readonly token: string; readonly webhookSecret: string };
+  readonly github: {
+    readonly apiUrl: string;
+    readonly token: string;
+    readonly webhookSecret: string;
+    readonly app: SandboxAppInfo;
+  };
   readonly codecommit: {
     readonly endpoint: string;
     readonly gitUrl: string;
@@ -60,6 +80,8 @@ export interface RunningSandbox {
   readonly pushLog: string;
   /** Change where GitHub-style webhooks go (undefined: none are sent). */
   setWebhookUrl(url: string | undefined): void;
+  /** How many GitHub App installation tokens the sandbox has issued. */
+  appTokensIssued(): number;
   /**
    * Makes matching requests fail as the real services fail (throttling, 5xx, dropped connections), replacing
    * any earlier rules. Also reachable over HTTP: `POST /__sandbox/faults` on either server.
@@ -72,21 +94,35 @@ export interface RunningSandbox {
 }
 
 /** Credentials are made once per state folder and kept there, so a restarted sandbox keeps working. */
-async function loadSecrets(dir: string): Promise<SandboxSecrets> {
+async function loadSecrets(dir: string): Promise<Required<SandboxSecrets>> {
   const file = join(dir, 'sandbox-credentials.json');
+  let secrets: SandboxSecrets;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as SandboxSecrets;
+    secrets = JSON.parse(await readFile(file, 'utf8')) as SandboxSecrets;
   } catch {
-    const secrets: SandboxSecrets = {
+    secrets = {
       githubToken: `ghp_${randomBytes(18).toString('hex')}`,
       webhookSecret: randomBytes(20).toString('hex'),
       accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
       secretAccessKey: randomBytes(30).toString('base64').replace(/[+/=]/g, 'x'),
       accountId: '123456789012',
     };
-    await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-    return secrets;
   }
+  if (
+    secrets.appPrivateKeyPem === undefined ||
+    secrets.appId === undefined ||
+    secrets.appInstallationId === undefined
+  ) {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    secrets = {
+      ...secrets,
+      appId: 100_000 + randomInt(900_000),
+      appInstallationId: 10_000_000 + randomInt(90_000_000),
+      appPrivateKeyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+    };
+    await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  }
+  return secrets as Required<SandboxSecrets>;
 }
 
 function serve(
@@ -146,7 +182,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   await mkdir(tmpDir, { recursive: true });
   const hooksPath = await installHooks(join(options.dir, 'hooks'));
   const secrets = await loadSecrets(options.dir);
-  for (const s of [secrets.githubToken, secrets.webhookSecret, secrets.secretAccessKey]) addSecret(s);
+  for (const s of [
+    secrets.githubToken,
+    secrets.webhookSecret,
+    secrets.secretAccessKey,
+    secrets.appPrivateKeyPem,
+  ])
+    addSecret(s);
   if (options.seed === 'demo') await seedDemo(githubDir, options.demoSize ?? DEFAULT_DEMO_SIZE);
 
   const log = options.log;
@@ -171,7 +213,22 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   );
   const webhook = (): WebhookTarget | undefined =>
     webhookUrl === undefined ? undefined : { url: webhookUrl, secret: secrets.webhookSecret, log };
-  const ghOptions = { dir: githubDir, token: secrets.githubToken, baseUrl: () => githubBase, log, webhook };
+  const app = {
+    appId: secrets.appId,
+    installationId: secrets.appInstallationId,
+    privateKeyPem: secrets.appPrivateKeyPem,
+  };
+  const appKeyFile = join(options.dir, 'github-app-private-key.pem');
+  await writeFile(appKeyFile, app.privateKeyPem, { mode: 0o600 });
+  const tokens = new GithubTokens(secrets.githubToken, app, options.appTokenTtlMs);
+  const ghOptions = {
+    dir: githubDir,
+    token: secrets.githubToken,
+    tokens,
+    baseUrl: () => githubBase,
+    log,
+    webhook,
+  };
   const github = serve(
     [createGithubApi(ghOptions), createGithubGit({ ...ghOptions, hooksPath, tmpDir })],
     options.latencyMs ?? 0,
@@ -188,6 +245,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       apiUrl: `${githubBase}/api/v3`,
       token: secrets.githubToken,
       webhookSecret: secrets.webhookSecret,
+      app: { appId: app.appId, installationId: app.installationId, privateKeyFile: appKeyFile },
     },
     codecommit: {
       endpoint: ccBase,
@@ -217,6 +275,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     githubDir,
     codecommitDir,
     pushLog: pushLogPath(codecommitDir),
+    appTokensIssued: () => tokens.issued,
     setWebhookUrl(url) {
       webhookUrl = url;
       const target = webhook();

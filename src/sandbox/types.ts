@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { GithubTokens } from './github/app-tokens.ts';
 
 /** A route handler: answers the request and returns true, or returns false when the path is not its own. */
 export type SandboxHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -23,8 +24,10 @@ export interface CodeCommitSandboxOptions {
 export interface GithubSandboxOptions {
   /** State root of the GitHub side: bare repos in `${dir}/<owner>/<repo>.git`, metadata in `${dir}/<owner>.yaml`. */
   readonly dir: string;
-  /** The only token the sandbox accepts. */
+  /** The admin token (a site administrator's personal token). */
   readonly token: string;
+  /** The admin token plus the App's JWT and installation tokens; without it only `token` is accepted. */
+  readonly tokens?: GithubTokens;
   /** Public base URL of the sandbox server, e.g. http://127.0.0.1:4010 (REST is under `${baseUrl}/api/v3`). */
   readonly baseUrl: () => string;
   readonly log: Logger;

@@ -279,7 +279,10 @@ describe('a permanent failure', () => {
     // gh2cc's real backoff (1 s, 2 s, 4 s…): one retry alone would show in the duration.
     const run = await migrate(org, {
       retry: DEFAULT_RETRY,
-      adjust: (ctx) => ({ ...ctx, githubAuth: { username: 'x-access-token', password: 'ghp_revoked' } }),
+      adjust: (ctx) => ({
+        ...ctx,
+        githubAuth: () => Promise.resolve({ username: 'x-access-token', password: 'ghp_revoked' }),
+      }),
     });
     expect(Date.now() - started).toBeLessThan(900);
     const [result] = run.results;

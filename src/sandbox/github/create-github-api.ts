@@ -8,6 +8,7 @@ import { accountRoutes } from './account-routes.ts';
 import { GITHUB_DOCS_URL, GithubApiError, notFound } from './api-error.ts';
 import type { OwnerMetadataCache } from './owner-store.ts';
 import { createRateLimitCounter, rateLimitHeaders, type RateLimitCounter } from './rate-limit.ts';
+import { appRoutes } from './app-routes.ts';
 import { repoAdminRoutes } from './repo-admin-routes.ts';
 import { repoRoutes } from './repo-routes.ts';
 import { compilePattern, matchPattern, splitPath, type CompiledPattern } from './route-matcher.ts';
@@ -53,6 +54,16 @@ function tokenMatches(expected: string, given: string | undefined): boolean {
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** `/app…` and `GET /orgs/{org}/installation` are authenticated as the App (JWT). */
+function isJwtRoute(pathname: string, method: string): boolean {
+  const path = pathname.slice(API_PREFIX.length);
+  return (
+    path === '/app' ||
+    path.startsWith('/app/') ||
+    (method === 'GET' && /^\/orgs\/[^/]+\/installation$/.test(path))
+  );
 }
 
 interface CompiledRoute extends Route {
@@ -106,6 +117,7 @@ export function createGithubApi(options: GithubSandboxOptions): SandboxHandler {
     ...accountRoutes(),
     ...repoRoutes(),
     ...repoAdminRoutes(),
+    ...(options.tokens === undefined ? [] : appRoutes(options.tokens)),
     ...teamRoutes(),
   ].map((route) => ({
     ...route,
@@ -152,7 +164,16 @@ export function createGithubApi(options: GithubSandboxOptions): SandboxHandler {
     const headers: Record<string, string> = { ...STATIC_HEADERS, 'x-github-request-id': id };
     let status = 200;
     try {
-      if (!tokenMatches(options.token, presentedToken(req))) {
+      const presented = presentedToken(req);
+      const jwtRoute = isJwtRoute(url.pathname, req.method ?? 'GET');
+      if (jwtRoute) {
+        // The App's own endpoints take its JWT (Bearer), never a token, as on GitHub.
+        const refusal =
+          options.tokens === undefined ? 'no App configured' : options.tokens.checkJwt(presented);
+        if (refusal !== undefined) {
+          throw new GithubApiError(401, `A JSON web token could not be decoded (${refusal})`);
+        }
+      } else if (!(options.tokens?.accepts(presented) ?? tokenMatches(options.token, presented))) {
         Object.assign(headers, rateLimitHeaders(anonymousLimit.take()));
         throw new GithubApiError(401, 'Bad credentials');
       }
