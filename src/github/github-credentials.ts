@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createAppAuth } from '@octokit/auth-app';
+import type { createAppAuth } from '@octokit/auth-app';
 import { request as octokitRequest } from '@octokit/request';
 import type { Config } from '../config/schema.ts';
 import type { GitAuth } from '../git/git-auth.ts';
@@ -81,7 +81,19 @@ export function githubCredentials(config: Config): GithubCredentials {
     baseUrl: config.github.apiUrl.replace(/\/$/, ''),
     headers: { 'user-agent': 'gh2cc/0.1.0' },
   });
-  const appAuth = createAppAuth({ appId, privateKey, request, cache: new InstallationTokenCache() });
+  // Loaded only when an App is configured: @octokit/auth-app and its JWT code cost ~10 MB a token user
+  // need not carry.
+  let loading: Promise<ReturnType<typeof createAppAuth>> | undefined;
+  const appAuth = async (
+    options: { type: 'app' } | { type: 'installation'; installationId: number },
+  ): Promise<{ token: string }> => {
+    loading ??= import('@octokit/auth-app').then(({ createAppAuth }) =>
+      createAppAuth({ appId, privateKey, request, cache: new InstallationTokenCache() }),
+    );
+    const auth = await loading;
+    return options.type === 'app' ? auth({ type: 'app' }) : auth(options);
+  };
+
   let installation: Promise<number> | undefined;
   // Configured, or asked of GitHub once: the App's installation on the organization (or user) mirrored.
   const installationId = (): Promise<number> => {

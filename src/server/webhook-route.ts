@@ -176,7 +176,8 @@ export function registerWebhookRoute(app: HttpServer, options: WebhookRouteOptio
       if (!options.redisReady())
         return answer(request, reply, 503, 'unavailable', { message: 'Redis is unreachable; try later' });
       const started = performance.now();
-      let claimed = false;
+      // Unknown until Redis answers: a claim that timed out may still land, and must not block a redelivery.
+      let claimed: boolean | undefined;
       try {
         claimed = await withTimeout(options.deliveries.claim(id), timeoutMs);
         if (!claimed) {
@@ -197,7 +198,7 @@ export function registerWebhookRoute(app: HttpServer, options: WebhookRouteOptio
         return answer(request, reply, 202, 'queued', { status: 'queued', job });
       } catch (err) {
         // Not queued: the claim is given back so GitHub's redelivery (or a manual one) is acted on.
-        if (claimed) await options.deliveries.release(id).catch(() => undefined);
+        if (claimed !== false) await options.deliveries.release(id).catch(() => undefined);
         log.warn(
           { event, err: err instanceof Error ? err.message : String(err) },
           'webhook delivery not queued',
