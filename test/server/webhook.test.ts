@@ -451,6 +451,18 @@ describe(
       );
       const metrics = await (await fetch(`${url ?? ''}/metrics`)).text();
       expect(metrics).toMatch(/gh2cc_webhook_deliveries_total\{event="push",outcome="queued"\} [1-9]/);
+
+      // `repository` `edited` with a new default branch: UpdateDefaultBranch on CodeCommit.
+      const octokit = new Octokit({ auth: sandbox.info.github.token, baseUrl: sandbox.info.github.apiUrl });
+      await octokit.rest.repos.update({ owner: 'hooks', repo: 'web', default_branch: 'topic-0' });
+      const cc = codecommitClient(sandbox.info);
+      await eventually(
+        async () =>
+          (await cc.send(new GetRepositoryCommand({ repositoryName: 'web' }))).repositoryMetadata
+            ?.defaultBranch === 'topic-0',
+        30_000,
+        'the new default branch on CodeCommit',
+      );
     });
 
     it('follows repositories created, renamed, archived and deleted on GitHub from their webhooks alone', async () => {
