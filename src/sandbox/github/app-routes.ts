@@ -22,6 +22,7 @@ export function appRoutes(tokens: GithubTokens): Route[] {
     {
       pattern: '/app',
       free: true,
+      auth: 'app',
       handle: () =>
         Promise.resolve({
           body: {
@@ -43,6 +44,7 @@ export function appRoutes(tokens: GithubTokens): Route[] {
     {
       pattern: '/orgs/:org/installation',
       free: true,
+      auth: 'app',
       handle: async (ctx) => {
         const owner = await requireOrg(ctx.state, param(ctx, 'org'));
         const account = ownerAccount(owner);
@@ -71,6 +73,7 @@ export function appRoutes(tokens: GithubTokens): Route[] {
       pattern: '/app/installations/:id/access_tokens',
       method: 'POST',
       free: true,
+      auth: 'app',
       handle: (ctx) => {
         if (param(ctx, 'id') !== String(app.installationId)) return Promise.reject(notFound());
         const { token, expiresAt } = tokens.issue();

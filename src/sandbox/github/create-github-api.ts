@@ -56,16 +56,6 @@ function tokenMatches(expected: string, given: string | undefined): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** `/app…` and `GET /orgs/{org}/installation` are authenticated as the App (JWT). */
-function isJwtRoute(pathname: string, method: string): boolean {
-  const path = pathname.slice(API_PREFIX.length);
-  return (
-    path === '/app' ||
-    path.startsWith('/app/') ||
-    (method === 'GET' && /^\/orgs\/[^/]+\/installation$/.test(path))
-  );
-}
-
 interface CompiledRoute extends Route {
   readonly compiled: CompiledPattern;
 }
@@ -134,6 +124,17 @@ export function createGithubApi(options: GithubSandboxOptions): SandboxHandler {
     const method = req.method ?? 'GET';
     // Node drops the body of a HEAD answer by itself; a method no route answers is a 404, as on GitHub.
     const found = path === null ? undefined : findRoute(routes, path, method);
+    const presented = presentedToken(req);
+    if (found?.route.auth === 'app') {
+      // The App's own endpoints take its JWT (Bearer), never a token, as on GitHub.
+      const refusal = options.tokens === undefined ? 'no App configured' : options.tokens.checkJwt(presented);
+      if (refusal !== undefined)
+        throw new GithubApiError(401, `A JSON web token could not be decoded (${refusal})`);
+    } else if (!(options.tokens?.accepts(presented) ?? tokenMatches(options.token, presented))) {
+      Object.assign(headers, rateLimitHeaders(anonymousLimit.take()));
+      throw new GithubApiError(401, 'Bad credentials');
+    }
+    headers['x-oauth-scopes'] = TOKEN_SCOPES;
     const rate = found?.route.free === true ? tokenLimit.peek() : tokenLimit.take();
     Object.assign(headers, rateLimitHeaders(rate));
     if (found === undefined) throw notFound();
@@ -164,20 +165,6 @@ export function createGithubApi(options: GithubSandboxOptions): SandboxHandler {
     const headers: Record<string, string> = { ...STATIC_HEADERS, 'x-github-request-id': id };
     let status = 200;
     try {
-      const presented = presentedToken(req);
-      const jwtRoute = isJwtRoute(url.pathname, req.method ?? 'GET');
-      if (jwtRoute) {
-        // The App's own endpoints take its JWT (Bearer), never a token, as on GitHub.
-        const refusal =
-          options.tokens === undefined ? 'no App configured' : options.tokens.checkJwt(presented);
-        if (refusal !== undefined) {
-          throw new GithubApiError(401, `A JSON web token could not be decoded (${refusal})`);
-        }
-      } else if (!(options.tokens?.accepts(presented) ?? tokenMatches(options.token, presented))) {
-        Object.assign(headers, rateLimitHeaders(anonymousLimit.take()));
-        throw new GithubApiError(401, 'Bad credentials');
-      }
-      headers['x-oauth-scopes'] = TOKEN_SCOPES;
       const result = await answer(req, url, headers);
       status = result.status ?? 200;
       if (status === 204) {

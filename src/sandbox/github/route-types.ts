@@ -30,6 +30,8 @@ export interface Route {
   /** GET (the default, which also answers HEAD), or the write method this route answers. */
   readonly method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly handle: (ctx: RouteContext) => Promise<RouteResult>;
+  /** `app`: authenticated with the GitHub App's JWT (Bearer), never with a token. */
+  readonly auth?: 'app';
   /** GitHub does not count some endpoints (`/rate_limit`) against the limit. */
   readonly free?: boolean;
 }
