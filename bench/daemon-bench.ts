@@ -2,7 +2,6 @@
  * Daemon benchmarks: the sync job's latency after a one-commit push (small and large repos, against
  * re-mirroring from scratch), and a daemon holding 10,000 scheduled repositories (RSS, reconcile cost).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
@@ -19,34 +18,11 @@ import { initialState } from '../src/state/repo-state.ts';
 import { StateStore } from '../src/state/state-store.ts';
 import { startRedis } from '../test/harness/services.ts';
 import { seedOrg } from '../test/helpers/seed-org.ts';
+import { BIN, startNode, until } from './bench-process.ts';
 
 export interface BenchSandbox {
   readonly info: SandboxInfo;
   readonly githubDir: string;
-}
-
-const BIN = join(import.meta.dirname, '..', 'bin', 'gh2cc.js');
-
-function startGh2cc(
-  args: string[],
-  env: Record<string, string>,
-): { child: ChildProcess; stderr: () => string } {
-  let err = '';
-  const child = spawn('node', [BIN, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-  return { child, stderr: () => err };
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out: ${what}`);
 }
 
 /** One commit on main, written into the sandbox's bare repository (what a `git push` to GitHub leaves). */
@@ -101,7 +77,7 @@ export async function measureDaemonSync(
     GH2CC_CACHE_DIR: cacheDir,
     GH2CC_LOG_LEVEL: 'warn',
   };
-  const worker = startGh2cc(['worker', '--concurrency', '1'], { ...env, GH2CC_LOG_LEVEL: 'info' });
+  const worker = startNode([BIN, 'worker', '--concurrency', '1'], { ...env, GH2CC_LOG_LEVEL: 'info' });
   const config = loadConfig({ env });
   const connection = createRedis(redis.url, 'bench');
   const queues = openQueues(connection, config.redis.prefix);
@@ -233,7 +209,7 @@ export async function measureScale(
       .split('\n')
       .filter((l) => l !== '').length;
     // Workers and HTTP as deployed; the reconcile is started by hand so that it is what gets measured.
-    const daemon = startGh2cc(['daemon', '--no-schedules'], env);
+    const daemon = startNode([BIN, 'daemon', '--no-schedules'], env);
     try {
       await until(() => daemon.stderr().includes('"msg":"ready"'), 60_000, 'daemon ready');
       const usedBefore = await githubUsed(sandbox.info);

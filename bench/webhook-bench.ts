@@ -3,7 +3,6 @@
  * dedup and Redis enqueue included) and push-to-CodeCommit latency (pushes to the sandbox GitHub, each
  * arriving at a `gh2cc daemon` by the sandbox's own webhook).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
@@ -13,31 +12,10 @@ import { gitEnv } from '../src/git/git-env.ts';
 import { runGit } from '../src/git/git-runner.ts';
 import { startRedis } from '../test/harness/services.ts';
 import { seedOrg } from '../test/helpers/seed-org.ts';
+import { BIN, startNode, until } from './bench-process.ts';
 import type { BenchSandbox } from './daemon-bench.ts';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'gh2cc.js');
 const AUTOCANNON = join(import.meta.dirname, '..', 'node_modules', 'autocannon', 'autocannon.js');
-
-function startProcess(
-  args: string[],
-  env: Record<string, string>,
-): { child: ChildProcess; stderr: () => string; stdout: () => string } {
-  let err = '';
-  let out = '';
-  const child = spawn('node', args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  return { child, stderr: () => err, stdout: () => out };
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out: ${what}`);
-}
 
 /** CPU seconds (user + system) a process has used, from /proc; with `children`, also its waited-for children's. */
 async function cpuSeconds(pid: number | 'self', children = false): Promise<number> {
@@ -85,7 +63,7 @@ export async function measureIngest(seconds: number, repos: number): Promise<Ing
     GH2CC_LOG_LEVEL: 'warn',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  const server = startProcess(
+  const server = startNode(
     [
       ...(process.env['BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/serveprof'] : []),
       BIN,
@@ -137,7 +115,7 @@ export async function measureIngest(seconds: number, repos: number): Promise<Ing
           p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts }));
       });`;
     const wall = performance.now();
-    const gen = startProcess(['-e', script], {});
+    const gen = startNode(['-e', script], {});
     const genPid = gen.child.pid ?? 0;
     let genCpu = 0;
     const sampler = setInterval(() => {
@@ -242,7 +220,7 @@ export async function measurePushLatency(
     GH2CC_LOG_LEVEL: 'warn',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  const daemon = startProcess(
+  const daemon = startNode(
     [BIN, 'daemon', '--log-level', 'info', '--concurrency', process.env['BENCH_CONCURRENCY'] ?? '4'],
     env,
   );

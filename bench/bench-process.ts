@@ -1,0 +1,38 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+/** The gh2cc bin, run as users run it. */
+export const BIN = join(import.meta.dirname, '..', 'bin', 'gh2cc.js');
+
+export interface NodeProcess {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+}
+
+/** `node ARGS` with the bench's environment plus `env`, collecting its output. */
+export function startNode(args: readonly string[], env: Record<string, string>): NodeProcess {
+  let err = '';
+  let out = '';
+  const child = spawn('node', [...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  return { child, stderr: () => err, stdout: () => out };
+}
+
+/** Resolves once `check` passes (polled every 20 ms); throws after `ms`. */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out: ${what}`);
+}
