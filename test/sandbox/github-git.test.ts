@@ -1,55 +1,23 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { verify } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGit } from '../../src/git/git-runner.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { gitWithHelper, lsRemote, makeRepo, tempDir } from '../helpers/git.ts';
-
-interface Received {
-  event: string;
-  delivery: string;
-  signatureValid: boolean;
-  body: Record<string, unknown>;
-}
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 describe('sandbox GitHub git endpoint and webhooks', () => {
   let sandbox: RunningSandbox;
-  let receiver: Server;
-  const received: Received[] = [];
-  let waiters: (() => void)[] = [];
+  let receiver: WebhookReceiver;
   let tokenHelper: string;
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        void verify(sandbox.info.github.webhookSecret, body, String(req.headers['x-hub-signature-256'])).then(
-          (ok) => {
-            received.push({
-              event: String(req.headers['x-github-event']),
-              delivery: String(req.headers['x-github-delivery']),
-              signatureValid: ok,
-              body: JSON.parse(body) as Record<string, unknown>,
-            });
-            res.writeHead(204).end();
-            for (const w of waiters) w();
-            waiters = [];
-          },
-        );
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const port = (receiver.address() as AddressInfo).port;
+    receiver = await startWebhookReceiver(() => sandbox.info.github.webhookSecret);
     sandbox = await startSandbox({
       dir: await tempDir('gh2cc-gh-'),
       log: createLogger({ level: 'silent' }),
-      webhookUrl: `http://127.0.0.1:${port}/webhooks/github`,
+      webhookUrl: receiver.url,
     });
     tokenHelper = `!f() { echo username=x-access-token; echo password=${sandbox.info.github.token}; }; f`;
     const src = await makeRepo(2, (s, tips) => s.ref('refs/pull/7/head', tips[0] ?? 1));
@@ -65,7 +33,7 @@ describe('sandbox GitHub git endpoint and webhooks', () => {
 
   afterAll(async () => {
     await sandbox.close();
-    await new Promise((r) => receiver.close(r));
+    await receiver.close();
   });
 
   const gitUrl = (): string => `${sandbox.info.github.apiUrl.replace(/\/api\/v3$/, '')}/acme/tools.git`;
@@ -109,15 +77,11 @@ describe('sandbox GitHub git endpoint and webhooks', () => {
       '-m',
       'new work',
     ]);
-    const arrived = new Promise<void>((r) => waiters.push(r));
     const push = await gitWithHelper(w, tokenHelper, ['push', 'origin', 'HEAD:refs/heads/feature/x']);
     expect(push.code).toBe(0);
-    await arrived;
-    // The ping sent when the webhook was set up may be among them.
-    const has = (event: string): boolean => received.some((r) => r.event === event);
-    while (!has('push') || !has('create')) await new Promise<void>((r) => waiters.push(r));
-    const pushEvent = received.find((r) => r.event === 'push');
-    const createEvent = received.find((r) => r.event === 'create');
+    // The ping sent when the webhook was set up may come first.
+    const pushEvent = await receiver.take('push');
+    const createEvent = await receiver.take('create');
     expect(pushEvent?.signatureValid).toBe(true);
     expect(pushEvent?.body['ref']).toBe('refs/heads/feature/x');
     expect(pushEvent?.body['created']).toBe(true);

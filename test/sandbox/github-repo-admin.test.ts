@@ -1,76 +1,36 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { verify } from '@octokit/webhooks-methods';
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { assertMatchesGithubSchema } from '../helpers/github-openapi.ts';
 import { tempDir } from '../helpers/git.ts';
-import { eventually } from '../helpers/processes.ts';
 import { seedOrg } from '../helpers/seed-org.ts';
-
-interface Received {
-  event: string;
-  payload: Record<string, unknown>;
-  signed: boolean;
-}
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 describe('sandbox GitHub: repository administration sends repository webhooks', { timeout: 60_000 }, () => {
   let sandbox: RunningSandbox;
-  let receiver: Server;
-  const received: Received[] = [];
+  let receiver: WebhookReceiver;
   let octokit: Octokit;
 
   beforeAll(async () => {
     const work = await tempDir('gh2cc-admin-');
     sandbox = await startSandbox({ dir: join(work, 'sandbox'), log: createLogger({ level: 'silent' }) });
     await seedOrg(sandbox.githubDir, 'adm', [{ name: 'keep', commits: 2, branches: 1 }]);
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        void verify(sandbox.info.github.webhookSecret, body, String(req.headers['x-hub-signature-256'])).then(
-          (signed) => {
-            received.push({
-              event: String(req.headers['x-github-event']),
-              payload: JSON.parse(body) as Record<string, unknown>,
-              signed,
-            });
-            res.end('ok');
-          },
-        );
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-    const port = (receiver.address() as AddressInfo).port;
-    sandbox.setWebhookUrl(`http://127.0.0.1:${port}/hook`);
+    receiver = await startWebhookReceiver(() => sandbox.info.github.webhookSecret);
+    sandbox.setWebhookUrl(receiver.url);
     octokit = new Octokit({ auth: sandbox.info.github.token, baseUrl: sandbox.info.github.apiUrl });
   });
 
   afterAll(async () => {
     await sandbox?.close();
-    await new Promise((r) => receiver?.close(r));
+    await receiver?.close();
   });
 
   async function next(event: string, action?: string): Promise<Record<string, unknown>> {
-    let found: Received | undefined;
-    await eventually(
-      () => {
-        const i = received.findIndex(
-          (r) => r.event === event && (action === undefined || r.payload['action'] === action),
-        );
-        if (i < 0) return false;
-        found = received.splice(i, 1)[0];
-        return true;
-      },
-      10_000,
-      `a ${event} ${action ?? ''} delivery`,
-    );
-    expect(found?.signed).toBe(true);
-    return found?.payload ?? {};
+    const found = await receiver.take(event, action);
+    expect(found.signatureValid).toBe(true);
+    return found.body;
   }
 
   it('pings the webhook when it is set up', async () => {
