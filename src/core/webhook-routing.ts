@@ -1,4 +1,5 @@
 import type { RepoFilter, SourceRepo } from './repo-filter.ts';
+import { sourceFromGithub, type GithubRepository } from './source-from-github.ts';
 import { filterRepos } from './repo-filter.ts';
 
 /** A change to a repository itself (not its refs), as a `repository` webhook reports it. */
@@ -22,71 +23,18 @@ export interface RoutingContext {
   readonly filter: RepoFilter;
 }
 
-/** The fields of a webhook's `repository` object gh2cc reads (the REST repository shape). */
-export interface PayloadRepository {
-  readonly id?: number;
-  readonly name: string;
-  readonly full_name: string;
-  readonly owner: { readonly login: string } | null;
-  readonly description?: string | null;
-  readonly topics?: readonly string[];
-  readonly archived?: boolean;
-  readonly fork?: boolean;
-  readonly private?: boolean;
-  readonly visibility?: string;
-  readonly default_branch?: string;
-  readonly clone_url?: string;
-  readonly html_url?: string;
-  readonly size?: number;
-  /** An ISO date in most events; seconds since the epoch in `push`. */
-  readonly pushed_at?: string | number | null;
-  readonly has_wiki?: boolean;
-}
-
 /** A delivery's body as far as routing needs it; every field optional, as nothing is trusted to be there. */
 export interface WebhookPayload {
   readonly action?: string;
   readonly ref?: string;
   readonly ref_type?: string;
-  readonly repository?: PayloadRepository;
+  readonly repository?: GithubRepository;
   readonly changes?: {
     readonly repository?: { readonly name?: { readonly from?: string } };
     readonly owner?: {
       readonly from?: { readonly user?: { login?: string }; organization?: { login?: string } };
     };
     readonly default_branch?: unknown;
-  };
-}
-
-/** GitHub's repository object as inventory sees it (the same shape as the REST listing's). */
-export function sourceFromPayload(repo: PayloadRepository): SourceRepo {
-  const owner = repo.owner?.login ?? repo.full_name.split('/')[0] ?? '';
-  const visibility =
-    repo.visibility === 'internal' || repo.visibility === 'public' || repo.visibility === 'private'
-      ? repo.visibility
-      : repo.private === true
-        ? 'private'
-        : 'public';
-  const pushedAt =
-    typeof repo.pushed_at === 'number'
-      ? new Date(repo.pushed_at * 1000).toISOString()
-      : (repo.pushed_at ?? null);
-  return {
-    ...(repo.id === undefined ? {} : { id: repo.id }),
-    owner,
-    name: repo.name,
-    fullName: repo.full_name,
-    description: repo.description ?? '',
-    topics: repo.topics ?? [],
-    archived: repo.archived ?? false,
-    fork: repo.fork ?? false,
-    visibility,
-    defaultBranch: repo.default_branch ?? 'main',
-    cloneUrl: repo.clone_url ?? '',
-    htmlUrl: repo.html_url ?? '',
-    sizeKb: repo.size ?? 0,
-    pushedAt,
-    hasWiki: repo.has_wiki ?? false,
   };
 }
 
@@ -121,7 +69,7 @@ export function routeWebhook(event: string, payload: WebhookPayload, ctx: Routin
   const repo = payload.repository;
   if (repo === undefined || typeof repo.name !== 'string' || typeof repo.full_name !== 'string')
     return { kind: 'ignore', reason: `${event} without a repository` };
-  const source = sourceFromPayload(repo);
+  const source = sourceFromGithub(repo);
   if (event === 'repository') return routeRepositoryEvent(payload, source, ctx);
   if (!sameOwner(source.owner, ctx.owner))
     return { kind: 'ignore', reason: `repository of another owner (${source.owner})` };
