@@ -51,7 +51,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           { org: DEMO_ORG, deep: true, logFile: join(dir, 'verify.log') },
           env,
         );
-        print(`\nDemo finished. Report: ${reportPath}`);
+        print(`\nDemo finished. Report: ${migrated.reportFile ?? 'not written (see above)'}`);
         print(`Sandbox state (GitHub and CodeCommit repos, push log): ${sandbox.dir}`);
         ctx.exitCode = migrated.code !== 0 ? migrated.code : verified;
       } finally {

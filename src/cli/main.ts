@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, Gh2ccError } from '../util/errors.ts';
 import { printError } from './output.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliContext } from './cli-context.ts';
@@ -16,8 +16,7 @@ export function buildProgram(ctx: CliContext): Command {
   const program = new Command('gh2cc')
     .description('Migrate GitHub organizations into AWS CodeCommit and keep them mirrored')
     .version('0.1.0')
-    .exitOverride()
-    .showHelpAfterError();
+    .exitOverride();
   registerMigrateCommand(program, ctx);
   registerVerifyCommand(program, ctx);
   registerDemoCommand(program, ctx);
@@ -29,7 +28,26 @@ export function buildProgram(ctx: CliContext): Command {
   registerConfigCommand(program, ctx);
   registerCredentialCommand(program, ctx);
   registerSandboxCommand(program, ctx);
+  oneLineErrors(program);
   return program;
+}
+
+/**
+ * A mistyped option gets one line naming the mistake and where help is, not the whole help (which buries
+ * the error above a screenful of options). Set on every command once all are registered: a subcommand copies
+ * its parent's output settings only when it is created.
+ */
+function oneLineErrors(cmd: Command, path: readonly string[] = []): void {
+  const name = [...path, cmd.name()];
+  cmd.configureOutput({
+    outputError: (str, write) => write(`${usageLine(str)}; see ${name.join(' ')} --help\n`),
+  });
+  for (const sub of cmd.commands) oneLineErrors(sub, name);
+}
+
+/** Commander's message on one line: its "(Did you mean …?)" hint comes on a line of its own. */
+function usageLine(message: string): string {
+  return message.trim().replace(/\s*\n\s*/g, ' ');
 }
 
 /** Runs the CLI; returns the process exit code instead of exiting, so tests can call it. */
@@ -45,6 +63,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 export function reportError(err: unknown): number {
+  // Thrown by an action's own check of its options (commander prints only the errors it raises itself).
+  if (err instanceof InvalidArgumentError) {
+    printError(`error: ${usageLine(err.message)}; see --help`);
+    return EXIT_USAGE;
+  }
   if (err instanceof CommanderError) {
     if (err.exitCode === 0) return EXIT_OK;
     return EXIT_USAGE;

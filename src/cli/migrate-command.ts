@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config/schema.ts';
 import { ownerOf } from '../config/owner-of.ts';
 import type { Logger } from '../util/logger.ts';
-import { defaultLogFile, fileLogger } from '../util/file-logger.ts';
+import { defaultLogFile } from '../util/file-logger.ts';
 import type { MigrationPlan } from '../migrate/plan-migration.ts';
 import type { MirrorContext } from '../mirror/mirror-context.ts';
 import {
@@ -11,17 +11,18 @@ import {
   exitCodeFor,
   renderTable,
   reportTable,
-  writeReport,
+  saveReport,
   type MigrationReport,
 } from '../migrate/report.ts';
 import type { CliContext } from './cli-context.ts';
 import { loadCliConfig } from './load-cli-config.ts';
+import { checkOutputPath, openLogFile } from './output-paths.ts';
 import { print, printError } from './output.ts';
 import { createProgressDisplay } from './progress-display.ts';
 import type { RepoResult, SyncProgress } from '../core/repo-result.ts';
 import { addMigrateOptions, migrateOverrides, type MigrateCliOptions } from './migrate-options.ts';
 import { onStopSignals } from './stop-signals.ts';
-import { EXIT_INTERRUPTED, EXIT_USAGE } from './cli-context.ts';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE } from './cli-context.ts';
 
 function planTable(plan: MigrationPlan): string {
   return renderTable(
@@ -35,15 +36,26 @@ function planTable(plan: MigrationPlan): string {
   );
 }
 
+export interface MigrateCliResult {
+  readonly code: number;
+  readonly report?: MigrationReport;
+  readonly logFile: string;
+  /** Where the report was written: `--report`, or the fallback used when that could not be written. */
+  readonly reportFile?: string;
+}
+
 /** Runs a whole migration with CLI output; shared by `migrate` and `demo`. Returns the exit code. */
 export async function runMigrateCli(
   opts: MigrateCliOptions,
   env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<{ code: number; report?: MigrationReport; logFile: string }> {
+): Promise<MigrateCliResult> {
+  // Files the run will write are checked first: a typo is a usage error now, not a lost report later.
+  if (opts.report !== undefined) await checkOutputPath('--report', opts.report);
+  if (opts.logFile !== undefined) await checkOutputPath('--log-file', opts.logFile);
   const config = await loadCliConfig(opts.config, migrateOverrides(opts), env);
   ownerOf(config); // a usage error is reported before anything else starts
   const logFile = defaultLogFile(opts.logFile, 'migrate');
-  const log = fileLogger(logFile, opts.logLevel ?? config.log.level);
+  const log = openLogFile(logFile, opts.logLevel ?? config.log.level, opts.logFile !== undefined);
   const { createMirrorContext } = await import('../mirror/mirror-context.ts');
   const ctx = createMirrorContext(config, log);
   // Installed before planning: Ctrl-C at any point stops cleanly, and a second one quits at once.
@@ -66,12 +78,20 @@ async function planAndRun(
   log: Logger,
   logFile: string,
   signal: AbortSignal,
-): Promise<{ code: number; report?: MigrationReport; logFile: string }> {
+): Promise<MigrateCliResult> {
   const { planMigration } = await import('../migrate/plan-migration.ts');
   const owner = ownerOf(config);
   const ownerName = 'org' in owner ? owner.org : owner.user;
   printError(`Planning the migration of ${ownerName} from ${config.github.apiUrl} …`);
-  const plan = await planMigration(ctx, config, owner);
+  let plan: MigrationPlan;
+  try {
+    plan = await planMigration(ctx, config, owner, signal);
+  } catch (err) {
+    // Ctrl-C cancelled the requests in flight: whatever error they ended with is the stop, not a failure.
+    if (!signal.aborted) throw err;
+    printError('Stopped while planning; nothing was changed.');
+    return { code: EXIT_INTERRUPTED, logFile };
+  }
   if (opts.dryRun === true && opts.json === true) {
     print(
       JSON.stringify(
@@ -147,11 +167,27 @@ async function planAndRun(
       plan.skipped,
     );
     print(reportTable(report));
-    if (opts.report !== undefined) {
-      await writeReport(resolve(opts.report), report);
+    const code = exitCodeFor(report);
+    if (opts.report === undefined) return { code, report, logFile };
+    const saved = await saveReport(resolve(opts.report), report, [config.mirror.cacheDir, process.cwd()]);
+    if (saved.problem === undefined) {
       print(`Report written to ${resolve(opts.report)}`);
+      return { code, report, logFile, reportFile: resolve(opts.report) };
     }
-    return { code: exitCodeFor(report), report, logFile };
+    // The run's work stands; only the report is not where it was asked for, which a script reading it must
+    // notice: a run that otherwise succeeded exits 1.
+    printError(`error: could not write the report to ${resolve(opts.report)}: ${saved.problem}`);
+    if (saved.path !== undefined) printError(`The report was written to ${saved.path} instead.`);
+    else {
+      printError('No fallback location could take it either; the report follows on stdout.');
+      print(JSON.stringify(report, null, 2));
+    }
+    return {
+      code: code === 0 ? EXIT_FAILED : code,
+      report,
+      logFile,
+      ...(saved.path === undefined ? {} : { reportFile: saved.path }),
+    };
   } finally {
     display.stop();
   }

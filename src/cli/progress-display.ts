@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { RepoResult, SyncProgress } from '../core/repo-result.ts';
-import { formatDuration } from '../migrate/report.ts';
+import { formatDuration, statusLabel } from '../migrate/report.ts';
 import { printError } from './output.ts';
 
 export interface ProgressDisplay {
@@ -22,7 +22,7 @@ export function createProgressDisplay(total: number, tty = process.stderr.isTTY)
         done += 1;
         const detail = r.errors[0] ?? `${r.refsPushed} refs in ${r.pushes} pushes`;
         printError(
-          `[${done}/${total}] ${r.repo} → ${r.target}: ${r.status}${r.verified ? ', verified' : ''} (${detail}, ${formatDuration(r.durationMs)})`,
+          `[${done}/${total}] ${r.repo} → ${r.target}: ${statusLabel(r, ', verified')} (${detail}, ${formatDuration(r.durationMs)})`,
         );
       },
       stop: () => undefined,
@@ -61,7 +61,7 @@ export function createProgressDisplay(total: number, tty = process.stderr.isTTY)
         bars.delete(r.repo);
       }
       multi.log(
-        `${r.repo} → ${r.target}: ${r.status}${r.verified ? ' ✓' : ''} (${r.refsPushed} refs, ${formatDuration(r.durationMs)})\n`,
+        `${r.repo} → ${r.target}: ${statusLabel(r)} (${r.refsPushed} refs, ${formatDuration(r.durationMs)})\n`,
       );
       overall.increment(1, { state: '' });
     },

@@ -2,10 +2,11 @@ import { Option, type Command } from 'commander';
 import { ownerOf } from '../config/owner-of.ts';
 import { renderTable } from '../migrate/report.ts';
 import type { VerifyResult } from '../migrate/verify-repos.ts';
-import { defaultLogFile, fileLogger } from '../util/file-logger.ts';
+import { defaultLogFile } from '../util/file-logger.ts';
 import { EXIT_FAILED, EXIT_OK, type CliContext } from './cli-context.ts';
 import { loadCliConfig } from './load-cli-config.ts';
 import { addSelectionOptions, migrateOverrides, type MigrateCliOptions } from './migrate-options.ts';
+import { checkOutputPath, openLogFile } from './output-paths.ts';
 import { print, printError } from './output.ts';
 
 export interface VerifyCliOptions extends MigrateCliOptions {
@@ -28,9 +29,14 @@ export async function runVerifyCli(
   opts: VerifyCliOptions,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
+  if (opts.logFile !== undefined) await checkOutputPath('--log-file', opts.logFile);
   const config = await loadCliConfig(opts.config, migrateOverrides(opts), env);
   const owner = ownerOf(config);
-  const log = fileLogger(defaultLogFile(opts.logFile, 'verify'), opts.logLevel ?? config.log.level);
+  const log = openLogFile(
+    defaultLogFile(opts.logFile, 'verify'),
+    opts.logLevel ?? config.log.level,
+    opts.logFile !== undefined,
+  );
   const { createMirrorContext } = await import('../mirror/mirror-context.ts');
   const { planMigration } = await import('../migrate/plan-migration.ts');
   const { verifyRepos } = await import('../migrate/verify-repos.ts');

@@ -3,6 +3,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { Config } from '../config/schema.ts';
 import { Gh2ccError, errorMessage } from '../util/errors.ts';
 import { addSecret } from '../util/secrets.ts';
+import { awsRequestHandler } from './create-codecommit-client.ts';
 
 /**
  * AWS credentials from the SDK's default chain (environment, profile, SSO, container, instance role), then,
@@ -24,6 +25,7 @@ export function awsCredentialProvider(config: Config): AwsCredentialIdentityProv
           clientConfig: {
             ...(config.aws.region === undefined ? {} : { region: config.aws.region }),
             ...(config.aws.endpoints.sts === undefined ? {} : { endpoint: config.aws.endpoints.sts }),
+            requestHandler: awsRequestHandler(config.aws.timeout),
           },
         });
   // Every git command asks for credentials; they are resolved once and reused until five minutes before

@@ -1,6 +1,25 @@
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Config } from '../config/schema.ts';
+import { Gh2ccError } from '../util/errors.ts';
+
+/**
+ * Timeouts for an AWS SDK client (the SDK's own NodeHttpHandler options): connecting, and waiting for the
+ * answer. `throwOnRequestTimeout` makes the request timeout an error; without it the SDK only logs a warning.
+ */
+export function awsRequestHandler(timeoutMs: number): {
+  connectionTimeout: number;
+  requestTimeout: number;
+  socketTimeout: number;
+  throwOnRequestTimeout: boolean;
+} {
+  return {
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    throwOnRequestTimeout: true,
+  };
+}
 
 /**
  * The CodeCommit API client. The SDK's adaptive retry mode already backs off with jitter on
@@ -12,11 +31,35 @@ export function createCodeCommitClient(
   credentials: AwsCredentialIdentityProvider,
   options: { maxAttempts?: number } = {},
 ): CodeCommitClient {
-  return new CodeCommitClient({
+  const client = new CodeCommitClient({
     ...(config.aws.region === undefined ? {} : { region: config.aws.region }),
     ...(config.aws.endpoints.codecommit === undefined ? {} : { endpoint: config.aws.endpoints.codecommit }),
     credentials,
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? 8,
+    requestHandler: awsRequestHandler(config.aws.timeout),
   });
+  const endpoint =
+    config.aws.endpoints.codecommit ?? `https://codecommit.${config.aws.region ?? '<region>'}.amazonaws.com`;
+  // Below the retry middleware: a request that timed out is not retried by the SDK (8 attempts would turn one
+  // dead endpoint into minutes of silence) but reported as one line naming the endpoint. gh2cc's own
+  // per-step retries (mirror.retries) still apply. No `cause`: the SDK would find the TimeoutError in it and
+  // retry after all.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        if (err instanceof Error && err.name === 'TimeoutError') {
+          throw new Gh2ccError(
+            'network',
+            `CodeCommit API at ${endpoint} did not answer within ${config.aws.timeout / 1000} s; check AWS_ENDPOINT_URL_CODECOMMIT, GH2CC_AWS_TIMEOUT (aws.timeout) and the network`,
+          );
+        }
+        throw err;
+      }
+    },
+    { step: 'deserialize', name: 'gh2ccRequestTimeout', priority: 'low' },
+  );
+  return client;
 }

@@ -21,12 +21,20 @@ export interface EnsureResult {
   readonly notes: readonly string[];
 }
 
+/** `abortSignal` for the SDK's send: Ctrl-C cancels the request in flight. */
+type Abortable = { abortSignal?: AbortSignal };
+
+function abortable(signal: AbortSignal | undefined): Abortable {
+  return signal === undefined ? {} : { abortSignal: signal };
+}
+
 async function getRepository(
   client: CodeCommitClient,
   name: string,
+  signal?: AbortSignal,
 ): Promise<RepositoryMetadata | undefined> {
   try {
-    const out = await client.send(new GetRepositoryCommand({ repositoryName: name }));
+    const out = await client.send(new GetRepositoryCommand({ repositoryName: name }), abortable(signal));
     return out.repositoryMetadata;
   } catch (err) {
     if (errorName(err) === 'RepositoryDoesNotExistException') return undefined;
@@ -34,13 +42,17 @@ async function getRepository(
   }
 }
 
-async function tagsOf(client: CodeCommitClient, arn: string): Promise<Record<string, string>> {
-  const out = await client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+async function tagsOf(
+  client: CodeCommitClient,
+  arn: string,
+  signal?: AbortSignal,
+): Promise<Record<string, string>> {
+  const out = await client.send(new ListTagsForResourceCommand({ resourceArn: arn }), abortable(signal));
   return out.tags ?? {};
 }
 
-async function hasBranches(client: CodeCommitClient, name: string): Promise<boolean> {
-  const out = await client.send(new ListBranchesCommand({ repositoryName: name }));
+async function hasBranches(client: CodeCommitClient, name: string, signal?: AbortSignal): Promise<boolean> {
+  const out = await client.send(new ListBranchesCommand({ repositoryName: name }), abortable(signal));
   return (out.branches ?? []).length > 0;
 }
 
@@ -53,12 +65,14 @@ const BATCH_GET_MAX = 100;
 export async function existingRepositories(
   client: CodeCommitClient,
   names: readonly string[],
+  signal?: AbortSignal,
 ): Promise<Set<string>> {
   const found = new Set<string>();
   for (let i = 0; i < names.length; i += BATCH_GET_MAX) {
     try {
       const out = await client.send(
         new BatchGetRepositoriesCommand({ repositoryNames: names.slice(i, i + BATCH_GET_MAX) }),
+        abortable(signal),
       );
       for (const r of out.repositories ?? []) if (r.repositoryName !== undefined) found.add(r.repositoryName);
     } catch (err) {
@@ -73,12 +87,13 @@ export async function ownership(
   client: CodeCommitClient,
   name: string,
   repo: SourceRepo,
+  signal?: AbortSignal,
 ): Promise<Ownership> {
-  const meta = await getRepository(client, name);
+  const meta = await getRepository(client, name, signal);
   if (meta?.Arn === undefined) return 'absent';
   try {
-    if (ownedBy(await tagsOf(client, meta.Arn), repo)) return 'ours';
-    return (await hasBranches(client, name)) ? 'foreign' : 'adoptable';
+    if (ownedBy(await tagsOf(client, meta.Arn, signal), repo)) return 'ours';
+    return (await hasBranches(client, name, signal)) ? 'foreign' : 'adoptable';
   } catch (err) {
     throw classifyAwsError(err, `inspect ${name}`);
   }

@@ -22,6 +22,19 @@ const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v
   return Math.round(Number(m[1]) * (units[(m[2] ?? 'B').toUpperCase()] ?? 1));
 });
 
+/** A duration as users write it (`30s`, `2m`, `500ms`; a bare number is seconds), in milliseconds. */
+const duration = z.union([z.number().positive(), z.string()]).transform((value, ctx) => {
+  const text = typeof value === 'number' ? `${value}s` : value.trim();
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(text);
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const millis = m === null ? NaN : Number(m[1]) * (unit[(m[2] ?? 's').toLowerCase()] ?? 1000);
+  if (!(millis >= 100)) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration of at least 100ms, such as 30s or 2m' });
+    return z.NEVER;
+  }
+  return Math.round(millis);
+});
+
 export const GitAuthSchema = z.enum(['sigv4', 'https-git-credentials', 'ssh']);
 
 export const ConfigSchema = z
@@ -44,6 +57,9 @@ export const ConfigSchema = z
           .describe("the App's installation id; looked up for the org (or user) when absent"),
         org: nonEmpty.optional().describe('organization to migrate/mirror'),
         user: nonEmpty.optional().describe('user whose repositories to migrate (instead of org)'),
+        timeout: duration
+          .default(30_000)
+          .describe('how long one GitHub REST request may take, answer included (e.g. 30s)'),
       })
       .strict()
       .prefault({}),
@@ -62,6 +78,11 @@ export const ConfigSchema = z
           )
           .optional(),
         externalId: nonEmpty.optional(),
+        timeout: duration
+          .default(30_000)
+          .describe(
+            'how long one AWS API request (CodeCommit, STS) may wait to connect or for its answer (e.g. 30s)',
+          ),
         endpoints: z
           .object({
             codecommit: url.optional(),
@@ -195,6 +216,17 @@ export const ConfigSchema = z
         cacheMaxBytes: byteSize
           .optional()
           .describe('size cap of the mirror cache (e.g. 20GB); least recently synced repos are evicted'),
+        gitLowSpeedLimit: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(1000)
+          .describe('git over HTTP(S): bytes per second below which a transfer counts as stalled'),
+        gitLowSpeedTime: duration
+          .default(120_000)
+          .describe(
+            'git over HTTP(S): how long a transfer may stay below gitLowSpeedLimit before git gives up (e.g. 2m)',
+          ),
       })
       .strict()
       .prefault({}),
@@ -275,6 +307,10 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   GH2CC_SNS_TOPIC_ARN: 'notify.snsTopicArn',
   GH2CC_CACHE_DIR: 'mirror.cacheDir',
   GH2CC_LOG_LEVEL: 'log.level',
+  GH2CC_GITHUB_TIMEOUT: 'github.timeout',
+  GH2CC_AWS_TIMEOUT: 'aws.timeout',
+  GH2CC_GIT_LOW_SPEED_LIMIT: 'mirror.gitLowSpeedLimit',
+  GH2CC_GIT_LOW_SPEED_TIME: 'mirror.gitLowSpeedTime',
 };
 
 /** Keys whose values are secrets: registered with the sanitizer on load, never printed. */

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { findCollisions, isValidCodeCommitName, mapName, sanitizeName } from './name-mapping.ts';
+import {
+  findCollisions,
+  githubOwnerNameProblem,
+  githubRepoNameProblem,
+  isValidCodeCommitName,
+  mapName,
+  sanitizeName,
+  wikiTargetName,
+} from './name-mapping.ts';
 
 describe('name mapping', () => {
   it('keeps valid names and applies template, prefix and suffix', () => {
@@ -25,6 +33,31 @@ describe('name mapping', () => {
     expect(mapName('acme', 'old', { renames: { old: 'bad/name' } }).error).toContain(
       'not a valid CodeCommit name',
     );
+  });
+
+  it('gives every target a distinct, valid wiki companion name, 96–100 characters included', () => {
+    expect(wikiTargetName('docs')).toBe('docs.wiki');
+    const seen = new Set<string>();
+    for (let n = 90; n <= 100; n += 1) {
+      for (const target of ['x'.repeat(n), `${'x'.repeat(n - 1)}y`]) {
+        const wiki = wikiTargetName(target);
+        expect(wiki.length).toBeLessThanOrEqual(100);
+        expect(isValidCodeCommitName(wiki)).toBe(true);
+        expect(wiki).not.toBe(target);
+        expect(wiki.endsWith('.wiki')).toBe(true);
+        expect(seen.has(wiki)).toBe(false);
+        seen.add(wiki);
+      }
+    }
+  });
+
+  it('accepts only names GitHub could have given', () => {
+    for (const ok of ['a', 'A.b_c-d', '.github', 'x'.repeat(100)])
+      expect(githubRepoNameProblem(ok)).toBeUndefined();
+    for (const bad of ['', '.', '..', '../x', 'a/b', 'a b', 'x'.repeat(101), '-\n'])
+      expect(githubRepoNameProblem(bad)).toBeDefined();
+    for (const ok of ['acme', 'Acme-1', 'octo_emu']) expect(githubOwnerNameProblem(ok)).toBeUndefined();
+    for (const bad of ['', '..', '-lead', 'a/b', 'a.b']) expect(githubOwnerNameProblem(bad)).toBeDefined();
   });
 
   it('finds two sources mapped to one name', () => {

@@ -47,6 +47,41 @@ export function sanitizeName(raw: string): { name: string; notes: string[] } {
   return { name, notes };
 }
 
+/** What a wiki companion repo's name ends in. */
+export const WIKI_SUFFIX = '.wiki';
+
+/**
+ * The CodeCommit name of `target`'s wiki companion: `<target>.wiki`, or, when that is over 100 characters,
+ * `target` cut and given a hash of the whole of it before the suffix, so that the result is never `target`
+ * itself (nor a cut of it) and two long targets keep distinct wikis.
+ */
+export function wikiTargetName(target: string): string {
+  const name = `${target}${WIKI_SUFFIX}`;
+  if (name.length <= CODECOMMIT_NAME_MAX) return name;
+  const hash = createHash('sha256').update(target).digest('hex').slice(0, 8);
+  return `${target.slice(0, CODECOMMIT_NAME_MAX - WIKI_SUFFIX.length - 9)}-${hash}${WIKI_SUFFIX}`;
+}
+
+/**
+ * Why a repository name from GitHub's API cannot be one (GitHub allows 1–100 of A-Z a-z 0-9 . _ -, and
+ * not "." or ".."), or undefined. These names become cache paths, so nothing else may pass.
+ */
+export function githubRepoNameProblem(name: string): string | undefined {
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(name)) return 'must be 1–100 of A-Z a-z 0-9 . _ -';
+  if (name === '.' || name === '..') return 'must not be "." or ".."';
+  return undefined;
+}
+
+/**
+ * Why an account name (organization or user login) from GitHub's API cannot be one, or undefined: letters,
+ * digits, `-` (and `_`, which Enterprise Managed Users' logins carry), not starting with `-` or `_`.
+ */
+export function githubOwnerNameProblem(owner: string): string | undefined {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(owner)
+    ? undefined
+    : 'must be letters, digits, "-" or "_", starting with a letter or digit';
+}
+
 export function mapName(owner: string, source: string, rules: NamingRules = {}): MappedName {
   const renamed = rules.renames?.[source];
   if (renamed !== undefined) {

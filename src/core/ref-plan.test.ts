@@ -39,13 +39,27 @@ describe('planRefs', () => {
   it('reports refs moved by someone else and leaves them alone', () => {
     const plan = planRefs(
       m({ 'refs/heads/main': 'b' }),
-      m({ 'refs/heads/main': 'x', 'refs/heads/cc-only': 'y', 'refs/heads/gh2cc-backup/main/x': 'x' }),
+      m({ 'refs/heads/main': 'x', 'refs/heads/cc-only': 'y' }),
       { pushed: m({ 'refs/heads/main': 'w', 'refs/heads/cc-only': 'z' }), fastForward: new Set() },
     );
     expect(plan.actions).toEqual([]);
     expect(plan.divergent).toEqual([
       { ref: 'refs/heads/main', source: 'b', target: 'x' },
       { ref: 'refs/heads/cc-only', source: undefined, target: 'y' },
+    ]);
+  });
+
+  it('mirrors a GitHub branch whatever its name, gh2cc-backup/… included', () => {
+    const plan = planRefs(m({ 'refs/heads/gh2cc-backup/main': 'a', 'refs/heads/main': 'b' }), m({}), {
+      pushed: new Map(),
+      fastForward: new Set(),
+    });
+    expect(plan.actions.map((a) => a.ref).sort()).toEqual([
+      'refs/heads/gh2cc-backup/main',
+      'refs/heads/main',
+    ]);
+    expect(compareRefs(m({ 'refs/heads/gh2cc-backup/x': '1' }), m({})).map((d) => d.ref)).toEqual([
+      'refs/heads/gh2cc-backup/x',
     ]);
   });
 

@@ -1,13 +1,14 @@
 /** Ref diffing between GitHub (source) and CodeCommit (target): pure, no git or network here. */
 export type RefMap = ReadonlyMap<string, string>;
 
-/** Only branches and tags are mirrored; refs/pull/* and every other GitHub-internal ref never are. */
+/**
+ * Every branch and tag is mirrored, whatever its name; refs/pull/* and every other GitHub-internal ref never
+ * are. gh2cc keeps none of its own refs under refs/heads/ or refs/tags/, so no user branch can be mistaken
+ * for one of them (a branch named `gh2cc-backup/…` on GitHub is an ordinary branch).
+ */
 export function isMirroredRef(ref: string): boolean {
-  return (ref.startsWith('refs/heads/') || ref.startsWith('refs/tags/')) && !ref.startsWith(BACKUP_PREFIX);
+  return ref.startsWith('refs/heads/') || ref.startsWith('refs/tags/');
 }
-
-/** Where overwritten CodeCommit tips would be kept; never pruned, never treated as a mirrored ref. */
-export const BACKUP_PREFIX = 'refs/heads/gh2cc-backup/';
 
 export function mirroredRefs(refs: RefMap): Map<string, string> {
   return new Map([...refs].filter(([ref]) => isMirroredRef(ref)));

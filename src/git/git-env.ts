@@ -1,3 +1,24 @@
+/** When git gives up on a stalled HTTP(S) transfer: below `limit` bytes per second for `timeMs`. */
+export interface GitNetworkLimits {
+  readonly lowSpeedLimit: number;
+  readonly lowSpeedTimeMs: number;
+}
+
+/** `mirror.gitLowSpeedLimit` / `mirror.gitLowSpeedTime` defaults; also the floor for any git gh2cc runs. */
+export const DEFAULT_GIT_NETWORK_LIMITS: GitNetworkLimits = { lowSpeedLimit: 1000, lowSpeedTimeMs: 120_000 };
+
+/**
+ * git's own stall detection (curl's low-speed limit, `http.lowSpeedLimit`/`http.lowSpeedTime`) as environment
+ * variables git reads: a server that accepts the connection and then says nothing, or trickles bytes, ends the
+ * command instead of holding it forever. It also bounds how long a git outlives a SIGKILLed gh2cc.
+ */
+export function gitNetworkEnv(limits: GitNetworkLimits): Record<string, string> {
+  return {
+    GIT_HTTP_LOW_SPEED_LIMIT: String(limits.lowSpeedLimit),
+    GIT_HTTP_LOW_SPEED_TIME: String(Math.max(1, Math.ceil(limits.lowSpeedTimeMs / 1000))),
+  };
+}
+
 /**
  * The environment every git child process gets: no system or global config, no prompts, C locale, and
  * nothing else inherited from the parent except what git needs to find programs and temp space.
@@ -14,14 +35,18 @@ export function gitEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
     GIT_TERMINAL_PROMPT: '0',
     GIT_ASKPASS: '',
     SSH_ASKPASS: '',
-    // ssh mode: agent keys work, and an unknown host key fails instead of waiting for a prompt.
+    // ssh mode: agent keys work, an unknown host key fails instead of waiting for a prompt, and a silent
+    // server ends the connection after a minute (the ssh counterpart of the HTTP low-speed limit).
     SSH_AUTH_SOCK: process.env['SSH_AUTH_SOCK'],
-    GIT_SSH_COMMAND: process.env['GIT_SSH_COMMAND'] ?? 'ssh -o BatchMode=yes',
+    GIT_SSH_COMMAND:
+      process.env['GIT_SSH_COMMAND'] ??
+      'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4',
     // Corporate networks: the same proxy and CA settings the AWS SDK honours.
     HTTPS_PROXY: process.env['HTTPS_PROXY'] ?? process.env['https_proxy'],
     HTTP_PROXY: process.env['HTTP_PROXY'] ?? process.env['http_proxy'],
     NO_PROXY: process.env['NO_PROXY'] ?? process.env['no_proxy'],
     GIT_SSL_CAINFO: process.env['GIT_SSL_CAINFO'],
+    ...gitNetworkEnv(DEFAULT_GIT_NETWORK_LIMITS),
   };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   for (const [k, v] of Object.entries(extra)) {

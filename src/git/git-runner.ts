@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { simpleGit, type SimpleGitProgressEvent } from 'simple-git';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Gh2ccError } from '../util/errors.ts';
-import { sanitize } from '../util/secrets.ts';
 import { classifyGitError } from './classify-git-error.ts';
 import { gitEnv } from './git-env.ts';
 
@@ -11,14 +9,20 @@ export interface GitResult {
   readonly code: number;
 }
 
-export type GitProgress = Pick<SimpleGitProgressEvent, 'stage' | 'progress' | 'processed' | 'total'>;
+/** One progress line of a transfer (`Writing objects:  50% (1/2)`): stage is its first word, lower-cased. */
+export interface GitProgress {
+  readonly stage: string;
+  readonly progress: number;
+  readonly processed: number;
+  readonly total: number;
+}
 
 export interface GitRunOptions {
   /** The child's whole environment; default: the isolated `gitEnv()`. */
   readonly env?: NodeJS.ProcessEnv;
   /** Text for git's stdin (update-ref --stdin, cat-file --batch-check, rev-list --stdin). */
   readonly input?: string;
-  /** Ctrl-C / SIGTERM: the git process is stopped and the call rejects. */
+  /** Ctrl-C / SIGTERM: git and every helper it started are stopped and the call rejects. */
   readonly signal?: AbortSignal | undefined;
   /** What the command does, for error messages. */
   readonly what?: string;
@@ -28,19 +32,8 @@ export interface GitRunOptions {
   readonly onProgress?: ((p: GitProgress) => void) | undefined;
 }
 
-/**
- * simple-git's guards refuse argv such as `--upload-pack=…` or `-c protocol.allow=…`, and inspect the
- * environment too. gh2cc sets these environment variables itself (isolation from user config, the inline
- * credential helper answering from this child's environment, BatchMode ssh), so exactly those are allowed;
- * every guard on argv stays on.
- */
-const ALLOWED_ENV = {
-  allowUnsafeConfigPaths: true,
-  allowUnsafeConfigEnvCount: true,
-  allowUnsafeAskPass: true,
-  allowUnsafeCredentialHelper: true,
-  allowUnsafeSshCommand: true,
-} as const;
+/** How long git's process group gets to end after SIGTERM before it is sent SIGKILL. */
+const KILL_GRACE_MS = 2000;
 
 function aborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
@@ -51,12 +44,43 @@ function interrupted(what: string | undefined): Gh2ccError {
 }
 
 /**
- * The one way gh2cc runs git, in the product and the sandbox: an argv array (never a shell) with the
- * isolated environment and an abort signal. Transfers that report progress go through simple-git (argv
- * guards, progress events); every other command is spawned directly. simple-git cannot feed stdin, and its
- * completion detection waits a fixed 50 ms after any git process that printed nothing before it resolves
- * (measured: a quiet no-op fetch 37 ms spawned, 90 ms through simple-git) — `init`, `config`, `update-ref`
- * and `fetch --quiet` print nothing, and a sync runs several of them.
+ * Process groups of the git commands running now. Each git runs in its own group (it and the helpers it
+ * starts, git-remote-http, ssh, pack-objects), so stopping it ends them all: killing only the git parent left
+ * git-remote-http running, holding the stderr pipe open and keeping gh2cc alive. The price of a group of its
+ * own is that a Ctrl-C on the terminal no longer reaches git directly, and that git outlives a gh2cc that
+ * exits without stopping it: `exit` below ends every group on any normal or `process.exit` exit. After a
+ * SIGKILL of gh2cc nothing runs, and a detached git ends by itself, within a bounded time: a stalled transfer
+ * after `http.lowSpeedTime` (GIT_HTTP_LOW_SPEED_TIME, see `gitNetworkEnv`), one still moving data at its next
+ * write to the pipes gh2cc held (SIGPIPE: the progress lines of `--progress`, its final report otherwise).
+ */
+const runningGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+function track(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  const pid = child.pid;
+  runningGroups.add(pid);
+  child.once('exit', () => runningGroups.delete(pid));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const group of runningGroups) killGroup(group, 'SIGKILL');
+    });
+  }
+}
+
+/**
+ * The one way gh2cc runs git, in the product and the sandbox: an argv array (never a shell), the isolated
+ * environment, its own process group and an abort signal that ends that whole group. Transfers asked for
+ * progress (`--progress`) report it from git's stderr lines.
  */
 export async function runGit(
   cwd: string,
@@ -64,13 +88,9 @@ export async function runGit(
   options: GitRunOptions = {},
 ): Promise<GitResult> {
   if (aborted(options.signal)) throw interrupted(options.what);
-  const env = options.env ?? gitEnv();
-  const result =
-    options.onProgress === undefined || options.input !== undefined
-      ? await viaSpawn(cwd, args, env, options)
-      : await viaSimpleGit(cwd, args, env, options);
+  const result = await spawnGit(cwd, args, options.env ?? gitEnv(), options);
+  if (aborted(options.signal)) throw interrupted(options.what);
   if (result.code !== 0 && options.check !== false) {
-    if (aborted(options.signal)) throw interrupted(options.what);
     throw classifyGitError(
       result.stderr,
       options.what ?? `git ${args.find((a) => !a.startsWith('-')) ?? ''}`,
@@ -79,63 +99,60 @@ export async function runGit(
   return result;
 }
 
-async function viaSimpleGit(
-  cwd: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-  options: GitRunOptions,
-): Promise<GitResult> {
-  let code = 0;
-  let stderr = '';
-  const git = simpleGit({
-    baseDir: cwd,
-    trimmed: false,
-    unsafe: ALLOWED_ENV,
-    ...(options.signal === undefined ? {} : { abort: options.signal }),
-    ...(options.onProgress === undefined ? {} : { progress: options.onProgress }),
-    // Exit codes are the caller's to judge (a push with rejected refs exits 1 and still reports on stdout);
-    // an Error here means git could not be started at all, and that is thrown.
-    errors: (error, result) => {
-      code = result.exitCode;
-      stderr = Buffer.concat(result.stdErr).toString('utf8');
-      // simple-git reports a failure to start git with a negative exit code (-2 for ENOENT).
-      return result.exitCode < 0 && error instanceof Error ? error : undefined;
-    },
-  }).env(env);
-  try {
-    const stdout = await git.raw([...args]);
-    return { stdout, stderr, code };
-  } catch (err) {
-    if (aborted(options.signal)) throw interrupted(options.what);
-    throw new Gh2ccError(
-      'internal',
-      sanitize(`could not run git ${args[0] ?? ''}: ${err instanceof Error ? err.message : String(err)}`),
-      {
-        cause: err,
-        retryable: false,
-      },
-    );
-  }
+/** Progress lines are separated by CR (updates of one line) or LF; `remote:` lines are the server's. */
+function progressReader(onProgress: (p: GitProgress) => void): (chunk: Buffer) => void {
+  let partial = '';
+  return (chunk) => {
+    const lines = (partial + chunk.toString('utf8')).split(/[\r\n]/);
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /^([A-Za-z][A-Za-z ]*?):\s*(\d+)% \((\d+)\/(\d+)\)/.exec(line);
+      if (m === null) continue;
+      onProgress({
+        stage: (m[1] ?? '').toLowerCase().split(' ', 1)[0] ?? 'unknown',
+        progress: Number(m[2]),
+        processed: Number(m[3]),
+        total: Number(m[4]),
+      });
+    }
+  };
 }
 
-function viaSpawn(
+function spawnGit(
   cwd: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   options: GitRunOptions,
 ): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], signal: options.signal });
+    const child = spawn('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    track(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
+    if (options.onProgress !== undefined) child.stderr.on('data', progressReader(options.onProgress));
+    let killTimer: NodeJS.Timeout | undefined;
+    const stop = (): void => {
+      if (child.pid === undefined) return;
+      const pid = child.pid;
+      killGroup(pid, 'SIGTERM');
+      killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
+    };
+    options.signal?.addEventListener('abort', stop, { once: true });
+    const done = (): void => {
+      options.signal?.removeEventListener('abort', stop);
+      if (killTimer !== undefined) clearTimeout(killTimer);
+    };
     child.on('error', (e) => {
+      done();
       if (aborted(options.signal)) reject(interrupted(options.what));
       else
         reject(new Gh2ccError('internal', `could not run git: ${e.message}`, { cause: e, retryable: false }));
     });
+    // `close` waits for the pipes, which git's helpers share: after a group kill they close together.
     child.on('close', (code, signal) => {
+      done();
       resolve({
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),

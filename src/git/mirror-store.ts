@@ -1,6 +1,20 @@
 import { appendFile, mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { simpleGit } from 'simple-git';
+import { gitEnv } from './git-env.ts';
 import { parseRefLines, runGit } from './git-runner.ts';
+
+/**
+ * simple-git inspects the environment and refuses some variables; gitEnv() sets exactly these on purpose
+ * (isolation from the user's git config, the inline credential helper, BatchMode ssh).
+ */
+const ALLOWED_ENV = {
+  allowUnsafeConfigPaths: true,
+  allowUnsafeConfigEnvCount: true,
+  allowUnsafeAskPass: true,
+  allowUnsafeCredentialHelper: true,
+  allowUnsafeSshCommand: true,
+} as const;
 
 /** Where the record of what the mirror pushed lives inside the store (see refsAndRecord). */
 const RECORD_PREFIX = 'refs/gh2cc/pushed/';
@@ -170,10 +184,13 @@ export class MirrorStore {
 
   /** Whether the store's objects are whole (`git fsck`); a failing entry is rebuilt, never trusted. */
   async isSound(): Promise<boolean> {
-    const r = await runGit(this.dir, ['fsck', '--no-progress', '--no-dangling', '--connectivity-only'], {
-      check: false,
-    });
-    return r.code === 0;
+    // Local, once a day per entry, no helpers started: simple-git's API suits it (its completion wait costs
+    // nothing here). Network commands go through runGit, which stops git's whole process group.
+    const git = simpleGit({ baseDir: this.dir, unsafe: ALLOWED_ENV }).env(gitEnv());
+    return git.raw(['fsck', '--no-progress', '--no-dangling', '--connectivity-only']).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Bytes of the packs a fetch wrote: what a first push sends, near enough. */

@@ -1,5 +1,6 @@
 import { classifyGitError } from './classify-git-error.ts';
 import { gitAuthEnv, type GitAuth } from './git-auth.ts';
+import { gitNetworkEnv, type GitNetworkLimits } from './git-env.ts';
 import { parseRefLines, runGit, type GitProgress } from './git-runner.ts';
 import type { MirrorStore } from './mirror-store.ts';
 import type { RefUpdateSpec } from '../core/push-plan.ts';
@@ -7,14 +8,32 @@ import type { RefUpdateSpec } from '../core/push-plan.ts';
 /** Above this many new refs in one push, they go through a staging repo and wildcard refspecs (see pushUpdates). */
 const STAGING_THRESHOLD = 200;
 
-/** Fetches branches and tags only (never refs/pull/*) into the store, pruning what the source deleted. */
+interface PushOptions {
+  signal?: AbortSignal | undefined;
+  onProgress?: ((p: GitProgress) => void) | undefined;
+  network?: GitNetworkLimits | undefined;
+}
+
+/** The environment of a git command that talks to a remote: credentials and the configured stall limits. */
+export function remoteEnv(
+  auth: GitAuth | undefined,
+  network: GitNetworkLimits | undefined,
+): NodeJS.ProcessEnv {
+  return gitAuthEnv(auth, network === undefined ? {} : gitNetworkEnv(network));
+}
+
+/**
+ * Fetches branches and tags only (never refs/pull/*) into the store, pruning what the source deleted.
+ * Returns git's messages: git reports some refused updates (from a shallow source) only there, exit code 0.
+ */
 export async function fetchInto(
   store: MirrorStore,
   url: string,
   auth: GitAuth | undefined,
   signal?: AbortSignal,
-): Promise<void> {
-  await runGit(
+  network?: GitNetworkLimits,
+): Promise<string> {
+  const { stderr } = await runGit(
     store.dir,
     [
       'fetch',
@@ -26,8 +45,9 @@ export async function fetchInto(
       '+refs/heads/*:refs/heads/*',
       '+refs/tags/*:refs/tags/*',
     ],
-    { env: gitAuthEnv(auth), signal, what: 'fetch from GitHub' },
+    { env: remoteEnv(auth, network), signal, what: 'fetch from GitHub' },
   );
+  return stderr;
 }
 
 /**
@@ -41,11 +61,15 @@ export async function listRemoteRefs(
   url: string,
   auth: GitAuth | undefined,
   what: string,
-  options: { signal?: AbortSignal | undefined; protocol?: 0 | 2 } = {},
+  options: {
+    signal?: AbortSignal | undefined;
+    protocol?: 0 | 2;
+    network?: GitNetworkLimits | undefined;
+  } = {},
 ): Promise<Map<string, string>> {
   const args = options.protocol === 0 ? ['-c', 'protocol.version=0'] : [];
   const { stdout } = await runGit(cwd, [...args, 'ls-remote', '--heads', '--tags', url], {
-    env: gitAuthEnv(auth),
+    env: remoteEnv(auth, options.network),
     signal: options.signal,
     what,
   });
@@ -64,7 +88,7 @@ export async function pushUpdates(
   url: string,
   auth: GitAuth | undefined,
   updates: readonly RefUpdateSpec[],
-  options: { signal?: AbortSignal | undefined; onProgress?: ((p: GitProgress) => void) | undefined } = {},
+  options: PushOptions = {},
 ): Promise<string[]> {
   if (updates.length === 0) return [];
   const creates = updates.filter((u) => u.sha !== undefined && u.expect === '');
@@ -91,7 +115,7 @@ async function pushFrom(
   creates: readonly RefUpdateSpec[],
   leased: readonly RefUpdateSpec[],
   mode: 'explicit' | 'staged',
-  options: { signal?: AbortSignal | undefined; onProgress?: ((p: GitProgress) => void) | undefined },
+  options: PushOptions,
 ): Promise<string[]> {
   const args = ['push', '--porcelain', '--no-verify'];
   if (options.onProgress !== undefined) args.push('--progress');
@@ -105,7 +129,7 @@ async function pushFrom(
   }
   for (const u of leased) args.push(u.sha === undefined ? `:${u.ref}` : `+${u.sha}:${u.ref}`);
   const r = await runGit(repo, args, {
-    env: gitAuthEnv(auth),
+    env: remoteEnv(auth, options.network),
     signal: options.signal,
     onProgress: options.onProgress,
     check: false,

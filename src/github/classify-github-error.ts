@@ -2,6 +2,7 @@ import { Gh2ccError, errorMessage } from '../util/errors.ts';
 
 /** Turns an Octokit failure into a Gh2ccError with a code, retryability and the fix a user needs. */
 export function classifyGithubError(err: unknown, what: string): Gh2ccError {
+  if (err instanceof Gh2ccError) return err; // already classified where it happened (a request timeout)
   const status = typeof err === 'object' && err !== null && 'status' in err ? Number(err.status) : 0;
   if (status === 401) {
     return new Gh2ccError('auth', `GitHub refused the token while reading ${what} (401 Bad credentials)`, {

@@ -9,9 +9,22 @@ import type {
   Route,
 } from '@octokit/types';
 import type { Logger } from 'pino';
+import { Gh2ccError } from '../util/errors.ts';
 import { addSecret } from '../util/secrets.ts';
 
-export const GithubClient = Octokit.plugin(throttling, retry);
+/**
+ * A request that timed out ends here, before the retry plugin sees it: its fetch error arrives wrapped in a
+ * RequestError (status 500), which would be retried with backoff, turning one dead endpoint into minutes of
+ * waiting. Registered first, so this hook sits inside the throttling and retry plugins.
+ */
+function deadlinePlugin(octokit: Pick<Octokit, 'hook'>): void {
+  octokit.hook.error('request', (error) => {
+    const cause = (error as { cause?: unknown }).cause;
+    throw cause instanceof RequestTimeout ? cause : error;
+  });
+}
+
+export const GithubClient = Octokit.plugin(deadlinePlugin, throttling, retry);
 export type GithubClient = InstanceType<typeof GithubClient>;
 
 export interface GithubClientOptions {
@@ -23,6 +36,56 @@ export interface GithubClientOptions {
   readonly maxRateLimitRetries?: number;
   /** Retries for 5xx and network errors (the retry plugin's default is 3). */
   readonly retries?: number;
+  /** How long one request may take, its answer included (default 30 s); `github.timeout`. */
+  readonly timeoutMs?: number;
+}
+
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+
+/** A GitHub REST request that got no (complete) answer in time. */
+export class RequestTimeout extends Gh2ccError {
+  override readonly name = 'RequestTimeout';
+}
+
+/**
+ * fetch with a deadline for the whole request, body included (a server that trickles bytes is caught too),
+ * as well as the caller's signal (`request: { signal }`, e.g. Ctrl-C). A timeout becomes one line naming the
+ * endpoint and the setting.
+ */
+function fetchWithDeadline(apiUrl: string, timeoutMs: number): typeof fetch {
+  return async (input, init) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ?? undefined;
+    const signals = signal === undefined ? [deadline] : [deadline, signal];
+    const timedOut = (): RequestTimeout =>
+      new RequestTimeout(
+        'network',
+        `GitHub API at ${apiUrl} did not answer within ${timeoutMs / 1000} s; check GITHUB_API_URL, GH2CC_GITHUB_TIMEOUT (github.timeout) and the network`,
+      );
+    let response: Response;
+    try {
+      response = await fetch(input, { ...init, signal: AbortSignal.any(signals) });
+    } catch (err) {
+      if (deadline.aborted && signal?.aborted !== true) throw timedOut();
+      throw err;
+    }
+    if (response.body === null) return response;
+    // Octokit reads the body after this returns; read it here, still under the deadline, so a stalled body
+    // fails with the same message.
+    try {
+      const body = await response.arrayBuffer();
+      const copy = new Response(NULL_BODY_STATUS.has(response.status) ? null : body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
+      Object.defineProperty(copy, 'url', { value: response.url });
+      return copy;
+    } catch (err) {
+      if (deadline.aborted && signal?.aborted !== true) throw timedOut();
+      throw err;
+    }
+  };
 }
 
 /**
@@ -78,6 +141,7 @@ export function createGithubClient(options: GithubClientOptions): GithubClient {
       error: (message: string) => log.error({ source: 'octokit', detail: message }, 'GitHub client error'),
     },
     retry: { retries: options.retries ?? 3 },
+    request: { fetch: fetchWithDeadline(options.apiUrl, options.timeoutMs ?? 30_000) },
     throttle: { onRateLimit: waitOrGiveUp('primary'), onSecondaryRateLimit: waitOrGiveUp('secondary') },
   });
 }

@@ -11,20 +11,25 @@ export const toSourceRepo = sourceFromGithub;
 export async function listSourceRepos(
   client: GithubClient,
   owner: { readonly org: string } | { readonly user: string },
+  signal?: AbortSignal,
 ): Promise<SourceRepo[]> {
+  // The paginator passes only method, URL and headers on to each page's request, so the signal (Ctrl-C
+  // cancels the request in flight) goes into the endpoint's own defaults.
+  const { listForOrg, listForUser } = client.rest.repos;
+  const bound = signal === undefined ? undefined : { request: { signal } };
   try {
     // Page by page, keeping only what gh2cc needs of each repository: the raw objects of a 10,000-repo org
     // would hold tens of megabytes at once.
     const pages =
       'org' in owner
-        ? client.paginate.iterator(client.rest.repos.listForOrg, {
+        ? client.paginate.iterator(bound === undefined ? listForOrg : listForOrg.defaults(bound), {
             org: owner.org,
             type: 'all',
             // By name: pages stay stable while repositories are created or pushed during the listing.
             sort: 'full_name',
             per_page: 100,
           })
-        : client.paginate.iterator(client.rest.repos.listForUser, {
+        : client.paginate.iterator(bound === undefined ? listForUser : listForUser.defaults(bound), {
             username: owner.user,
             type: 'owner',
             sort: 'full_name',

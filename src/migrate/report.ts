@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { RepoResult, RepoStatus } from '../core/repo-result.ts';
 
 export interface MigrationReport {
@@ -9,7 +9,10 @@ export interface MigrationReport {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationMs: number;
+  /** Counts the repositories themselves; their wikis are counted apart, in `wikiSummary`. */
   readonly summary: Readonly<Record<RepoStatus | 'total' | 'skipped' | 'refsPushed', number>>;
+  /** With `--wikis`, when any wiki was mirrored (or tried): how the wikis ended. */
+  readonly wikiSummary?: Readonly<Record<RepoStatus | 'total', number>>;
   readonly repos: readonly RepoResult[];
   readonly skipped: readonly { readonly repo: string; readonly reason: string }[];
 }
@@ -21,8 +24,8 @@ export function buildReport(
   results: readonly RepoResult[],
   skipped: readonly { repo: string; reason: string }[],
 ): MigrationReport {
-  const count = (s: RepoStatus): number => results.filter((r) => r.status === s).length;
   const finished = new Date();
+  const wikis = results.flatMap((r) => (r.wiki === undefined ? [] : [r.wiki]));
   return {
     version: 1,
     owner,
@@ -31,30 +34,75 @@ export function buildReport(
     finishedAt: finished.toISOString(),
     durationMs: finished.getTime() - started.getTime(),
     summary: {
-      total: results.length,
-      migrated: count('migrated'),
-      'up-to-date': count('up-to-date'),
-      empty: count('empty'),
-      diverged: count('diverged'),
-      failed: count('failed'),
-      interrupted: count('interrupted'),
+      ...countStatuses(results),
       skipped: skipped.length,
       refsPushed: results.reduce((n, r) => n + r.refsPushed + (r.wiki?.refsPushed ?? 0), 0),
     },
+    ...(wikis.length === 0 ? {} : { wikiSummary: countStatuses(wikis) }),
     repos: results,
     skipped,
   };
 }
 
-/** 0 when every repository ended well, 1 when any failed, diverged or was interrupted. */
+function countStatuses(results: readonly RepoResult[]): Record<RepoStatus | 'total', number> {
+  const count = (s: RepoStatus): number => results.filter((r) => r.status === s).length;
+  return {
+    total: results.length,
+    migrated: count('migrated'),
+    'up-to-date': count('up-to-date'),
+    empty: count('empty'),
+    diverged: count('diverged'),
+    failed: count('failed'),
+    interrupted: count('interrupted'),
+  };
+}
+
+/** 0 when every repository (and wiki) ended well, 1 when any failed, diverged or was interrupted. */
 export function exitCodeFor(report: MigrationReport): 0 | 1 {
-  const s = report.summary;
-  return s.failed > 0 || s.interrupted > 0 || s.diverged > 0 ? 1 : 0;
+  const bad = (s: Readonly<Record<RepoStatus, number>> | undefined): boolean =>
+    s !== undefined && (s.failed > 0 || s.interrupted > 0 || s.diverged > 0);
+  return bad(report.summary) || bad(report.wikiSummary) ? 1 : 0;
 }
 
 export async function writeReport(path: string, report: MigrationReport): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** Where a finished run's report ended up. */
+export interface SavedReport {
+  /** The file holding the report; undefined when neither the path asked for nor any fallback could take it. */
+  readonly path: string | undefined;
+  /** Why the path asked for could not be written, when it could not. */
+  readonly problem?: string;
+}
+
+/**
+ * Writes the report where asked, or, when that fails at the end of a run (the directory removed or made
+ * read-only meanwhile, a full disk), to `report-<start time>.json` in the first fallback directory that takes
+ * it: the run's results are never lost to a file-system error.
+ */
+export async function saveReport(
+  path: string,
+  report: MigrationReport,
+  fallbackDirs: readonly string[],
+): Promise<SavedReport> {
+  const problem = await writeReport(path, report).then(
+    () => undefined,
+    (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  );
+  if (problem === undefined) return { path };
+  const name = `report-${report.startedAt.replace(/[:.]/g, '-')}.json`;
+  for (const dir of fallbackDirs) {
+    const fallback = join(resolve(dir), name);
+    if (fallback === resolve(path)) continue;
+    const written = await writeReport(fallback, report).then(
+      () => true,
+      () => false,
+    );
+    if (written) return { path: fallback, problem };
+  }
+  return { path: undefined, problem };
 }
 
 export function formatBytes(n: number): string {
@@ -81,18 +129,50 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/**
+ * The repository itself was mirrored and verified, then its wiki failed (which fails the whole result): the
+ * wiki is the last step, so a verified result with a failed wiki has no other error.
+ */
+function failedByWikiOnly(r: RepoResult): boolean {
+  return (
+    r.status === 'failed' && r.verified && (r.wiki?.status === 'failed' || r.wiki?.status === 'interrupted')
+  );
+}
+
+/**
+ * A result's status as a person reads it, with `mark` when verified. A repository failed only by its wiki
+ * reads `failed (wiki)`: not `failed ✓`, which looks like a contradiction, nor a bare `failed` blaming the
+ * repository.
+ */
+export function statusLabel(r: RepoResult, mark = ' ✓'): string {
+  if (failedByWikiOnly(r)) return 'failed (wiki)';
+  return r.status + (r.verified ? mark : '');
+}
+
+function rowNote(r: RepoResult): string {
+  const note = failedByWikiOnly(r)
+    ? 'repository mirrored and verified; its wiki failed (next row)'
+    : (r.errors[0] ?? r.warnings[0] ?? '');
+  return note.length > 70 ? `${note.slice(0, 69)}…` : note;
+}
+
+function describeCounts(s: Readonly<Record<RepoStatus | 'total', number>>, what: string): string {
+  const statuses: RepoStatus[] = ['migrated', 'up-to-date', 'empty', 'diverged', 'failed', 'interrupted'];
+  const parts = statuses.filter((k) => s[k] > 0).map((k) => `${s[k]} ${k.replace(/-/g, ' ')}`);
+  return `${s.total} ${what}${s.total === 1 ? '' : 's'}: ${parts.join(', ')}`;
+}
+
 export function reportTable(report: MigrationReport): string {
   const rows = report.repos.flatMap((r) => {
-    const note = r.errors[0] ?? r.warnings[0] ?? '';
     const row = [
       r.repo,
       r.target,
-      r.status + (r.verified ? ' ✓' : ''),
+      statusLabel(r),
       String(r.refsPushed),
       String(r.pushes),
       formatBytes(r.bytes),
       formatDuration(r.durationMs),
-      note.length > 70 ? `${note.slice(0, 69)}…` : note,
+      rowNote(r),
     ];
     return r.wiki === undefined
       ? [row]
@@ -101,16 +181,18 @@ export function reportTable(report: MigrationReport): string {
           [
             `  ${r.wiki.repo}`,
             r.wiki.target,
-            r.wiki.status + (r.wiki.verified ? ' ✓' : ''),
+            statusLabel(r.wiki),
             String(r.wiki.refsPushed),
             String(r.wiki.pushes),
             formatBytes(r.wiki.bytes),
             formatDuration(r.wiki.durationMs),
-            r.wiki.errors[0] ?? r.wiki.warnings[0] ?? '',
+            rowNote(r.wiki),
           ],
         ];
   });
   const s = report.summary;
-  const summary = `${s.total} repositories: ${s.migrated} migrated, ${s['up-to-date']} up to date, ${s.empty} empty, ${s.diverged} diverged, ${s.failed} failed, ${s.interrupted} interrupted; ${s.skipped} skipped by filters; ${s.refsPushed} refs pushed in ${formatDuration(report.durationMs)}`;
+  // Wikis are counted apart from their repositories, so every row is counted exactly once.
+  const wikis = report.wikiSummary === undefined ? '' : `; ${describeCounts(report.wikiSummary, 'wiki')}`;
+  const summary = `${s.total} repositories: ${s.migrated} migrated, ${s['up-to-date']} up to date, ${s.empty} empty, ${s.diverged} diverged, ${s.failed} failed, ${s.interrupted} interrupted${wikis}; ${s.skipped} skipped by filters; ${s.refsPushed} refs pushed in ${formatDuration(report.durationMs)}`;
   return `${renderTable(['REPOSITORY', 'CODECOMMIT', 'STATUS', 'REFS', 'PUSHES', 'SIZE', 'TIME', 'NOTE'], rows)}\n\n${summary}`;
 }

@@ -1,12 +1,16 @@
-import { fetchInto } from '../git/transport.ts';
+import { compareRefs } from '../core/ref-plan.ts';
+import { fetchInto, listRemoteRefs } from '../git/transport.ts';
+import { Gh2ccError } from '../util/errors.ts';
 import type { RepoSession } from './repo-session.ts';
 
 /** How often a cache entry's objects are checked with `git fsck` before they are trusted. */
 export const CHECK_EVERY_MS = 24 * 3600 * 1000;
 
 /**
- * Step 2: GitHub's branches and tags into the cache entry (never refs/pull/*), pruning deletions. Returns
- * the mirrored refs and what the mirror last recorded as pushed.
+ * Step 2: GitHub's branches and tags into the cache entry (never refs/pull/*), pruning deletions, checked
+ * against what GitHub advertises: git can refuse a ref and still exit 0 (a shallow source), and everything
+ * after this step (plan, push, verify) works from the cache, so a ref the fetch dropped fails the repository
+ * here, before anything is pushed. Returns the mirrored refs and what the mirror last recorded as pushed.
  */
 export async function fetchSource(
   s: RepoSession,
@@ -19,11 +23,50 @@ export async function fetchSource(
     rebuilt = true;
   }
   await s.store.ensure();
-  await s.retry('fetch from GitHub', async () =>
-    fetchInto(s.store, s.source.cloneUrl, await s.deps.githubAuth(), s.deps.signal),
+  // GitHub may move a ref between the listing and the fetch (both run at once): a difference is looked at
+  // again once, and only one that stays fails the repository.
+  for (let attempt = 1; ; attempt += 1) {
+    const [fetched, listed] = await Promise.allSettled([
+      s.retry('fetch from GitHub', async () =>
+        fetchInto(s.store, s.source.cloneUrl, await s.deps.githubAuth(), s.deps.signal, s.deps.gitNetwork),
+      ),
+      s.retry('list GitHub refs', async () =>
+        listRemoteRefs(s.store.dir, s.source.cloneUrl, await s.deps.githubAuth(), 'list GitHub refs', {
+          signal: s.deps.signal,
+          network: s.deps.gitNetwork,
+        }),
+      ),
+    ]);
+    // The fetch's error says most (both usually fail alike); the listing's only when the fetch went through.
+    if (fetched.status === 'rejected') throw fetched.reason;
+    if (listed.status === 'rejected') throw listed.reason;
+    const messages = fetched.value;
+    const advertised = listed.value;
+    const { local, pushed } = await s.localAndRecord();
+    const missing = compareRefs(advertised, local);
+    if (missing.length === 0) {
+      await s.store.touch();
+      s.progress('fetch');
+      return { local, pushed, rebuilt };
+    }
+    if (attempt === 2) throw notFetched(missing, messages);
+  }
+}
+
+function notFetched(missing: ReturnType<typeof compareRefs>, messages: string): Gh2ccError {
+  const refs = missing.map((d) => d.ref);
+  const shown = `${refs.slice(0, 5).join(', ')}${refs.length > 5 ? ` and ${refs.length - 5} more` : ''}`;
+  const shallow = /shallow roots are not allowed|shallow/i.test(messages);
+  return new Gh2ccError(
+    'git',
+    shallow
+      ? `GitHub's copy is a shallow repository (its history is cut off), and git refused to fetch ${shown} from it; nothing was pushed`
+      : `the fetch from GitHub did not bring ${shown} as GitHub advertises ${refs.length === 1 ? 'it' : 'them'}; nothing was pushed`,
+    {
+      retryable: false,
+      fix: shallow
+        ? 'mirror a complete repository: unshallow the source (git fetch --unshallow) and push it back to GitHub'
+        : 'run again; if it persists, run gh2cc verify and check the GitHub repository for corruption',
+    },
   );
-  await s.store.touch();
-  s.progress('fetch');
-  const { local, pushed } = await s.localAndRecord();
-  return { local, pushed, rebuilt };
 }

@@ -50,6 +50,7 @@ export function createMirrorContext(
       apiUrl: config.github.apiUrl,
       token: gh.kind === 'token' ? (config.github.token ?? '') : gh.token,
       log,
+      timeoutMs: config.github.timeout,
     }),
     codecommit: createCodeCommitClient(config, credentials),
     remote: createCodeCommitRemote(config, credentials),
@@ -76,6 +77,10 @@ export function syncDepsFor(
     cacheDir: ctx.cacheDir,
     maxRefsPerPush: ctx.config.mirror.maxRefsPerPush,
     incrementCommits: ctx.config.mirror.incrementCommits,
+    gitNetwork: {
+      lowSpeedLimit: ctx.config.mirror.gitLowSpeedLimit,
+      lowSpeedTimeMs: ctx.config.mirror.gitLowSpeedTime,
+    },
     verify: run.verify,
     wikis: run.wikis,
     ...(ctx.config.codecommit.kmsKeyId === undefined ? {} : { kmsKeyId: ctx.config.codecommit.kmsKeyId }),

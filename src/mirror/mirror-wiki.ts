@@ -1,7 +1,8 @@
+import { wikiTargetName } from '../core/name-mapping.ts';
 import type { SourceRepo } from '../core/repo-filter.ts';
 import type { RepoResult } from '../core/repo-result.ts';
 import { classifyGitError } from '../git/classify-git-error.ts';
-import { gitAuthEnv } from '../git/git-auth.ts';
+import { remoteEnv } from '../git/transport.ts';
 import { runGit } from '../git/git-runner.ts';
 import { withRetry } from '../util/retry.ts';
 import type { SyncDeps, SyncOptions } from './sync-deps.ts';
@@ -29,7 +30,7 @@ export async function mirrorWiki(
     'probe the wiki',
     async () => {
       const probe = await runGit(deps.cacheDir, ['ls-remote', '--heads', wikiUrl], {
-        env: gitAuthEnv(await deps.githubAuth()),
+        env: remoteEnv(await deps.githubAuth(), deps.gitNetwork),
         signal: deps.signal,
         check: false,
       });
@@ -55,5 +56,5 @@ export async function mirrorWiki(
     defaultBranch: 'master',
     hasWiki: false,
   };
-  return sync(wikiSource, `${target}.wiki`.slice(0, 100), { ...deps, wikis: false });
+  return sync(wikiSource, wikiTargetName(target), { ...deps, wikis: false });
 }

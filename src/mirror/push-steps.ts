@@ -14,8 +14,8 @@ export interface PushOutcome {
 }
 
 /**
- * Step 4: runs the planned pushes in order, each retried on transient failures; the run may stop between
- * any two. Refs CodeCommit refused because they changed meanwhile (the lease failed) are reported.
+ * Step 4: runs the planned pushes in order, each retried on transient failures, recording what each one
+ * set on CodeCommit as it lands; the run may stop between any two. Refs CodeCommit refused because they changed meanwhile (the lease failed) are reported.
  */
 export async function pushSteps(s: RepoSession, steps: readonly PushStep[]): Promise<PushOutcome> {
   const warnings: string[] = [];
@@ -29,6 +29,7 @@ export async function pushSteps(s: RepoSession, steps: readonly PushStep[]): Pro
     const rejected = await s.retry(`push ${step.kind} ${i + 1}/${steps.length}`, async () =>
       pushUpdates(s.store, s.url, await s.deps.remote.auth(s.target), step.updates, {
         signal: s.deps.signal,
+        network: s.deps.gitNetwork,
         onProgress: (p) => {
           if (p.stage === 'writing')
             s.progress('push', i, steps.length, { processed: p.processed, total: p.total });
@@ -37,7 +38,13 @@ export async function pushSteps(s: RepoSession, steps: readonly PushStep[]): Pro
     );
     pushes += 1;
     refsPushed += step.kind === 'increment' ? 0 : step.updates.length - rejected.length;
-    for (const u of step.updates) if (!rejected.includes(u.ref)) applied.set(u.ref, u.sha);
+    const accepted = new Map<string, string | undefined>();
+    for (const u of step.updates) if (!rejected.includes(u.ref)) accepted.set(u.ref, u.sha);
+    // Recorded as soon as CodeCommit took it, increments included: a run stopped after this step (a kill, a
+    // failed verify) must still know these values as the mirror's own, or a later force-push on GitHub would
+    // find them "changed outside gh2cc" and leave the ref diverged for good.
+    if (accepted.size > 0) await s.record.save(accepted);
+    for (const [ref, sha] of accepted) applied.set(ref, sha);
     refused.push(...rejected);
     if (rejected.length > 0)
       warnings.push(

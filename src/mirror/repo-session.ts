@@ -1,6 +1,8 @@
-import { join } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
+import { githubOwnerNameProblem, githubRepoNameProblem, WIKI_SUFFIX } from '../core/name-mapping.ts';
 import type { SourceRepo } from '../core/repo-filter.ts';
+import { Gh2ccError } from '../util/errors.ts';
 import type { SyncPhase } from '../core/repo-result.ts';
 import { lockCacheEntry } from '../git/cache-lock.ts';
 import { MirrorStore } from '../git/mirror-store.ts';
@@ -33,8 +35,32 @@ export interface RepoSession {
   release(): Promise<void>;
 }
 
-function storeDirFor(cacheDir: string, source: Pick<SourceRepo, 'owner' | 'name'>): string {
-  return join(cacheDir, source.owner, `${source.name}.git`);
+/**
+ * `<cache>/<owner>/<name>.git`, only for names GitHub could have given (an API or webhook payload naming
+ * `../../x` must not reach the file system), and only when the result stays inside the cache.
+ */
+export function storeDirFor(cacheDir: string, source: Pick<SourceRepo, 'owner' | 'name'>): string {
+  // A wiki's entry is `<repo>.wiki.git`, as on GitHub: its repository's name with the suffix.
+  const repoName = source.name.endsWith(WIKI_SUFFIX)
+    ? source.name.slice(0, -WIKI_SUFFIX.length)
+    : source.name;
+  const problem =
+    githubOwnerNameProblem(source.owner) === undefined
+      ? githubRepoNameProblem(repoName)
+      : `owner ${githubOwnerNameProblem(source.owner) ?? ''}`;
+  const root = resolve(cacheDir);
+  const dir = resolve(root, source.owner, `${source.name}.git`);
+  if (problem !== undefined || !dir.startsWith(`${root}${sep}`) || dirname(dirname(dir)) !== root) {
+    throw new Gh2ccError(
+      'invalid-name',
+      `refusing ${JSON.stringify(`${source.owner}/${source.name}`)}: not a valid GitHub repository name (${problem ?? 'it leaves the cache directory'})`,
+      {
+        retryable: false,
+        fix: 'check that GITHUB_API_URL points at GitHub; nothing was changed for this repository',
+      },
+    );
+  }
+  return dir;
 }
 
 export async function openRepoSession(
@@ -86,6 +112,7 @@ export async function openRepoSession(
       retry('list CodeCommit refs', async () =>
         listRemoteRefs(store.dir, url, await deps.remote.auth(target), 'ls-remote CodeCommit', {
           signal: deps.signal,
+          network: deps.gitNetwork,
           protocol: 0,
         }),
       ),

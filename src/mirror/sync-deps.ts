@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { CodeCommitRemote } from '../codecommit/git-remote.ts';
 import type { SyncProgress } from '../core/repo-result.ts';
 import type { GitAuth } from '../git/git-auth.ts';
+import type { GitNetworkLimits } from '../git/git-env.ts';
 import type { RetryPolicy } from '../util/retry.ts';
 import type { PushedRecord } from './pushed-record.ts';
 
@@ -21,6 +22,8 @@ export interface SyncDeps {
   readonly retry?: RetryPolicy;
   readonly log: Logger;
   readonly signal?: AbortSignal;
+  /** When git gives up on a stalled transfer (`mirror.gitLowSpeedLimit`/`gitLowSpeedTime`); default the floor. */
+  readonly gitNetwork?: GitNetworkLimits;
   readonly onProgress?: (p: SyncProgress) => void;
   /** Where the record of pushed refs lives (the daemon: Redis); default: the mirror cache entry. */
   readonly pushedRecord?: (repo: string) => PushedRecord;

@@ -121,7 +121,13 @@ export async function syncRepo(
       out.errorCode = 'verify';
     } else {
       out.verified = true;
-      await recordVerified(s, local, pushed, verified.codecommit, divergent);
+      // The pushes recorded their values as they landed; the record now holds those.
+      const recorded = new Map(pushed);
+      for (const [ref, sha] of pushed_.applied) {
+        if (sha === undefined) recorded.delete(ref);
+        else recorded.set(ref, sha);
+      }
+      await recordVerified(s, local, recorded, verified.codecommit, divergent);
     }
     if (deps.wikis && source.hasWiki) {
       out.wiki = await mirrorWiki(source, target, deps, syncRepo);

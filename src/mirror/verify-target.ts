@@ -61,7 +61,7 @@ export async function recordVerified(
   if (record.size > 0) await s.record.save(record);
   if (s.deps.verify === 'deep' && codecommit.size > 0) {
     await s.retry('clone back from CodeCommit', async () =>
-      deepVerify(s.url, await s.deps.remote.auth(s.target), s.log),
+      deepVerify(s.url, await s.deps.remote.auth(s.target), s.log, s.deps.gitNetwork),
     );
   }
 }

@@ -82,6 +82,8 @@ export interface RunningSandbox {
   setWebhookUrl(url: string | undefined): void;
   /** How many GitHub App installation tokens the sandbox has issued. */
   appTokensIssued(): number;
+  /** The installation tokens issued and not yet expired (secret scans look for them). */
+  appTokens(): readonly string[];
   /**
    * Makes matching requests fail as the real services fail (throttling, 5xx, dropped connections), replacing
    * any earlier rules. Also reachable over HTTP: `POST /__sandbox/faults` on either server.
@@ -276,6 +278,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     codecommitDir,
     pushLog: pushLogPath(codecommitDir),
     appTokensIssued: () => tokens.issued,
+    appTokens: () => tokens.tokens(),
     setWebhookUrl(url) {
       webhookUrl = url;
       const target = webhook();

@@ -75,6 +75,11 @@ export class GithubTokens {
     return undefined;
   }
 
+  /** The installation tokens still known (canaries for the secret scans of the tests). */
+  tokens(): string[] {
+    return [...this.installation.keys()];
+  }
+
   /** A new installation token (`ghs_…`) and when it expires. */
   issue(): { token: string; expiresAt: Date } {
     const token = `ghs_${randomBytes(18).toString('hex')}`;
