@@ -101,6 +101,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let redisDir: string | undefined;
   const workers: ChildProcess[] = [];
   const counts = { githubChanges: 0, faultRules: 0, workerKills: 0, redisRestarts: 0 };
+  // The sandbox counts hits per set of rules: each round's are added up before the next round's replace them.
+  let faultsHit = 0;
   try {
     await seedOrg(
       sandbox.githubDir,
@@ -203,6 +205,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         return { side, kind, match, count: 1 + Math.floor(rnd() * 4) };
       });
       counts.faultRules += rules.length;
+      faultsHit += sandbox.faultHits();
       sandbox.setFaults(rules);
       await enqueue([...touched]);
       // Mid-round: a worker is killed (and back a moment later); once per soak, Redis too.
@@ -222,11 +225,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       }
       await quiet();
       print(
-        `round ${round}: ${touched.size} repos changed on GitHub, ${rules.length} fault rules, ${sandbox.faultHits()} faults hit so far`,
+        `round ${round}: ${touched.size} repos changed on GitHub, ${rules.length} fault rules, ${sandbox.faultHits()} of their faults hit`,
       );
     }
     // Whatever failed under faults converges once they stop: one more sync of everything.
-    const faultsHit = sandbox.faultHits();
+    faultsHit += sandbox.faultHits();
     sandbox.clearFaults();
     await enqueue(names);
     await quiet();

@@ -40,6 +40,13 @@ export function classifyGitError(stderr: string, what: string): Gh2ccError {
       fix: 'check the TLS setup (GIT_SSL_CAINFO for a private CA) or the size limits of any proxy in the way',
     });
   }
+  // Before the network patterns: a fetch that runs out of disk also reports the stream it was reading as cut.
+  if (/No space left on device|ENOSPC|Disk quota exceeded/i.test(text)) {
+    return new Gh2ccError('git', message, {
+      retryable: false,
+      fix: 'free disk space where the mirror cache lives (mirror.cacheDir, GH2CC_CACHE_DIR) or cap the cache with mirror.cacheMaxBytes (GH2CC_CACHE_MAX_BYTES); the next run picks up where this one stopped',
+    });
+  }
   if (
     /returned error: 5\d\d|RPC failed|Connection reset|Connection refused|Empty reply|Failed to connect|early EOF|remote end hung up|unexpected disconnect|timed out|Could not resolve host|SSL|transfer closed|Recv failure|Send failure|HTTP\/2 stream|Internal Server Error|Service Unavailable/i.test(
       text,

@@ -175,6 +175,25 @@ describe('migrate against hung and slow networks', () => {
     expect(`${run.stdout()}\n${run.stderr()}`).toContain(hole.url.replace('http://', ''));
   });
 
+  it.each(['black-hole', 'trickle'] as const)(
+    'a GitHub git endpoint (%s) fails the repository after mirror.gitLowSpeedTime, naming it',
+    async (kind) => {
+      const t = await trap(kind);
+      const gitUrl = `${t.url}/gh-${kind}`;
+      const proxy = await rewritingProxy(
+        sandbox.info.github.apiUrl,
+        sandbox.info.github.apiUrl.replace(/\/api\/v3$/, ''),
+        gitUrl,
+      );
+      traps.push(proxy);
+      const run = migrate({ GITHUB_API_URL: proxy.url, GH2CC_GIT_LOW_SPEED_TIME: '2s' }, `gh-git-${kind}`);
+      const { code } = await exitWithin(run, 20_000);
+      expect(code).toBe(1);
+      expect(`${run.stdout()}\n${run.stderr()}`).toContain(t.url.replace('http://', ''));
+      expect(await processesMatching(gitUrl)).toEqual([]);
+    },
+  );
+
   it.each([
     ['GitHub API', (url: string) => ({ GITHUB_API_URL: `${url}/api/v3` })],
     ['CodeCommit API', (url: string) => ({ AWS_ENDPOINT_URL_CODECOMMIT: url })],
