@@ -1,13 +1,16 @@
 import { Option, type Command } from 'commander';
 import { ownerOf } from '../config/owner-of.ts';
+import type { Config } from '../config/schema.ts';
+import type { MirrorContext } from '../mirror/mirror-context.ts';
 import { renderTable } from '../migrate/report.ts';
 import type { VerifyResult } from '../migrate/verify-repos.ts';
 import { defaultLogFile } from '../util/file-logger.ts';
-import { EXIT_FAILED, EXIT_OK, type CliContext } from './cli-context.ts';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CliContext } from './cli-context.ts';
 import { loadCliConfig } from './load-cli-config.ts';
 import { addSelectionOptions, migrateOverrides, type MigrateCliOptions } from './migrate-options.ts';
 import { checkOutputPath, openLogFile } from './output-paths.ts';
 import { print, printError } from './output.ts';
+import { onStopSignals } from './stop-signals.ts';
 
 export interface VerifyCliOptions extends MigrateCliOptions {
   deep?: boolean;
@@ -38,9 +41,28 @@ export async function runVerifyCli(
     opts.logFile !== undefined,
   );
   const { createMirrorContext } = await import('../mirror/mirror-context.ts');
+  const ctx = createMirrorContext(config, log);
+  // Read-only: Ctrl-C ends it at once. process.exit also ends the git commands in flight (their process
+  // groups, see git-runner), which the default signal action would leave running.
+  const dispose = onStopSignals(() => {
+    printError('Stopped; verify changes nothing, so there is nothing to resume.');
+    process.exit(EXIT_INTERRUPTED);
+  });
+  try {
+    return await verifyAll(opts, config, ctx, owner);
+  } finally {
+    dispose();
+  }
+}
+
+async function verifyAll(
+  opts: VerifyCliOptions,
+  config: Config,
+  ctx: MirrorContext,
+  owner: ReturnType<typeof ownerOf>,
+): Promise<number> {
   const { planMigration } = await import('../migrate/plan-migration.ts');
   const { verifyRepos } = await import('../migrate/verify-repos.ts');
-  const ctx = createMirrorContext(config, log);
   const plan = await planMigration(ctx, config, owner);
   const missing = plan.repos.filter((r) => r.action === 'create');
   const present = plan.repos.filter((r) => r.action !== 'create');

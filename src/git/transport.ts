@@ -1,3 +1,5 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { classifyGitError } from './classify-git-error.ts';
 import { gitAuthEnv, type GitAuth } from './git-auth.ts';
 import { gitNetworkEnv, type GitNetworkLimits } from './git-env.ts';
@@ -22,9 +24,22 @@ export function remoteEnv(
   return gitAuthEnv(auth, network === undefined ? {} : gitNetworkEnv(network));
 }
 
+/** What a fetch did: git's messages, and the branches and tags the source advertised in that conversation. */
+export interface FetchOutcome {
+  /** git's stderr: git reports some refused updates (from a shallow source) only there, with exit code 0. */
+  readonly messages: string;
+  /** ref → sha as the source advertised them; undefined when git left no trace to read them from. */
+  readonly advertised: Map<string, string> | undefined;
+}
+
+/** The file, inside the store, where git traces the fetch's packets (ref advertisement only, never pack data). */
+const TRACE_FILE = 'gh2cc-fetch-trace';
+
 /**
- * Fetches branches and tags only (never refs/pull/*) into the store, pruning what the source deleted.
- * Returns git's messages: git reports some refused updates (from a shallow source) only there, exit code 0.
+ * Fetches branches and tags only (never refs/pull/*) into the store, pruning what the source deleted, and
+ * reads the refs the source advertised from git's packet trace of the same conversation (GIT_TRACE_PACKET:
+ * pkt-lines only — no HTTP headers, so no credentials — and git stops tracing at the pack data). The mirror
+ * compares them with what the fetch stored without another round trip and without a race between two.
  */
 export async function fetchInto(
   store: MirrorStore,
@@ -32,22 +47,50 @@ export async function fetchInto(
   auth: GitAuth | undefined,
   signal?: AbortSignal,
   network?: GitNetworkLimits,
-): Promise<string> {
-  const { stderr } = await runGit(
-    store.dir,
-    [
-      'fetch',
-      '--prune',
-      '--no-tags',
-      '--force',
-      '--quiet',
-      url,
-      '+refs/heads/*:refs/heads/*',
-      '+refs/tags/*:refs/tags/*',
-    ],
-    { env: remoteEnv(auth, network), signal, what: 'fetch from GitHub' },
-  );
-  return stderr;
+): Promise<FetchOutcome> {
+  const trace = join(store.dir, TRACE_FILE);
+  await rm(trace, { force: true });
+  try {
+    const { stderr } = await runGit(
+      store.dir,
+      [
+        'fetch',
+        '--prune',
+        '--no-tags',
+        '--force',
+        '--quiet',
+        url,
+        '+refs/heads/*:refs/heads/*',
+        '+refs/tags/*:refs/tags/*',
+      ],
+      { env: { ...remoteEnv(auth, network), GIT_TRACE_PACKET: trace }, signal, what: 'fetch from GitHub' },
+    );
+    const text = await readFile(trace, 'utf8').catch(() => undefined);
+    return { messages: stderr, advertised: text === undefined ? undefined : advertisedRefs(text) };
+  } finally {
+    await rm(trace, { force: true });
+  }
+}
+
+/**
+ * The branches and tags in a packet trace's ref advertisement (`fetch< <sha> <ref>[ peeled:…]`, protocol v2;
+ * v0's first line carries capabilities after a NUL). git writes every byte outside printable ASCII as an
+ * octal escape (`\303\274`, or `\37777777703` where char is signed), so names are unescaped as bytes, then
+ * read as UTF-8.
+ */
+export function advertisedRefs(trace: string): Map<string, string> {
+  const refs = new Map<string, string>();
+  for (const line of trace.split('\n')) {
+    const at = line.indexOf('fetch< ');
+    if (at < 0) continue;
+    const bytes = line
+      .slice(at + 7)
+      .replace(/\\([0-7]+)/g, (_, oct: string) => String.fromCharCode(Number.parseInt(oct, 8) & 0xff));
+    const text = Buffer.from(bytes, 'latin1').toString('utf8').split('\0')[0] ?? '';
+    const m = /^([0-9a-f]{40}|[0-9a-f]{64}) (refs\/(?:heads|tags)\/\S+)/.exec(text);
+    if (m?.[1] !== undefined && m[2] !== undefined && !m[2].endsWith('^{}')) refs.set(m[2], m[1]);
+  }
+  return refs;
 }
 
 /**

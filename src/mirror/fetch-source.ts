@@ -8,7 +8,7 @@ export const CHECK_EVERY_MS = 24 * 3600 * 1000;
 
 /**
  * Step 2: GitHub's branches and tags into the cache entry (never refs/pull/*), pruning deletions, checked
- * against what GitHub advertises: git can refuse a ref and still exit 0 (a shallow source), and everything
+ * against what GitHub advertised in that fetch: git can refuse a ref and still exit 0 (a shallow source), and everything
  * after this step (plan, push, verify) works from the cache, so a ref the fetch dropped fails the repository
  * here, before anything is pushed. Returns the mirrored refs and what the mirror last recorded as pushed.
  */
@@ -23,34 +23,38 @@ export async function fetchSource(
     rebuilt = true;
   }
   await s.store.ensure();
-  // GitHub may move a ref between the listing and the fetch (both run at once): a difference is looked at
-  // again once, and only one that stays fails the repository.
+  // The advertisement comes from the fetch's own conversation. Only when git left no trace of it is GitHub
+  // listed apart; a ref moved between the two then shows as a difference, so that case is tried once more.
   for (let attempt = 1; ; attempt += 1) {
-    const [fetched, listed] = await Promise.allSettled([
-      s.retry('fetch from GitHub', async () =>
-        fetchInto(s.store, s.source.cloneUrl, await s.deps.githubAuth(), s.deps.signal, s.deps.gitNetwork),
-      ),
-      s.retry('list GitHub refs', async () =>
-        listRemoteRefs(s.store.dir, s.source.cloneUrl, await s.deps.githubAuth(), 'list GitHub refs', {
-          signal: s.deps.signal,
-          network: s.deps.gitNetwork,
-        }),
-      ),
-    ]);
-    // The fetch's error says most (both usually fail alike); the listing's only when the fetch went through.
-    if (fetched.status === 'rejected') throw fetched.reason;
-    if (listed.status === 'rejected') throw listed.reason;
-    const messages = fetched.value;
-    const advertised = listed.value;
+    const { messages, advertised } = await s.retry('fetch from GitHub', async () =>
+      fetchInto(s.store, s.source.cloneUrl, await s.deps.githubAuth(), s.deps.signal, s.deps.gitNetwork),
+    );
+    const listed = advertised ?? (await listGithub(s));
     const { local, pushed } = await s.localAndRecord();
-    const missing = compareRefs(advertised, local);
-    if (missing.length === 0) {
-      await s.store.touch();
-      s.progress('fetch');
-      return { local, pushed, rebuilt };
-    }
-    if (attempt === 2) throw notFetched(missing, messages);
+    const missing = compareRefs(listed, local);
+    if (missing.length === 0) return done(s, local, pushed, rebuilt);
+    if (advertised !== undefined || attempt === 2) throw notFetched(missing, messages);
   }
+}
+
+async function done(
+  s: RepoSession,
+  local: Map<string, string>,
+  pushed: Map<string, string>,
+  rebuilt: boolean,
+): Promise<{ local: Map<string, string>; pushed: Map<string, string>; rebuilt: boolean }> {
+  await s.store.touch();
+  s.progress('fetch');
+  return { local, pushed, rebuilt };
+}
+
+async function listGithub(s: RepoSession): Promise<Map<string, string>> {
+  return s.retry('list GitHub refs', async () =>
+    listRemoteRefs(s.store.dir, s.source.cloneUrl, await s.deps.githubAuth(), 'list GitHub refs', {
+      signal: s.deps.signal,
+      network: s.deps.gitNetwork,
+    }),
+  );
 }
 
 function notFetched(missing: ReturnType<typeof compareRefs>, messages: string): Gh2ccError {

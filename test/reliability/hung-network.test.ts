@@ -211,6 +211,35 @@ describe('migrate against hung and slow networks', () => {
     },
   );
 
+  it('SIGINT during `gh2cc verify` on a hung GitHub git endpoint exits and leaves no git process behind', async () => {
+    // verify looks only at repositories already on CodeCommit.
+    const migrated = migrate({}, 'before-verify');
+    expect(await migrated.exited, migrated.stderr()).toBe(0);
+    const hole = await trap('black-hole');
+    const gitUrl = `${hole.url}/verify-${Date.now()}`;
+    const proxy = await rewritingProxy(
+      sandbox.info.github.apiUrl,
+      sandbox.info.github.apiUrl.replace(/\/api\/v3$/, ''),
+      gitUrl,
+    );
+    traps.push(proxy);
+    const run = gh2cc(
+      ['verify', '--org', 'acme', '--log-file', join(work, 'verify-sigint.log')],
+      { ...env, GITHUB_API_URL: proxy.url, GH2CC_CACHE_DIR: join(work, 'cache-verify-sigint') },
+      work,
+    );
+    await eventually(
+      async () => (await processesMatching(gitUrl)).some((l) => /remote-http/.test(l)),
+      20_000,
+      'git-remote-http to hang on the black hole',
+    );
+    run.child.kill('SIGINT');
+    const { code } = await exitWithin(run, 10_000);
+    expect(code).toBe(130);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await processesMatching(gitUrl)).toEqual([]);
+  });
+
   it('SIGINT during a hung git fetch exits and leaves no git process of the run behind', async () => {
     const hole = await trap('black-hole');
     // A path no other process has on its command line: pgrep finds exactly this run's git processes.
