@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -227,6 +228,35 @@ describe('hostile names and content through gh2cc migrate', () => {
     expect(everything.stdout).not.toMatch(/refs\/(notes|replace|pull)\//);
     expect(await exists(canary)).toBe(false);
     expect(await exists(join(process.cwd(), 'PWNED'))).toBe(false);
+  });
+
+  it('mirrors a 40 MB incompressible file exactly', async () => {
+    await seedOrg(sandbox.githubDir, 'huge', [{ name: 'media', commits: 2 }]);
+    const gh = join(sandbox.githubDir, 'huge', 'media.git');
+    const data = join(work, 'huge.bin');
+    await writeFile(data, randomBytes(40 * 1024 * 1024));
+    const blob = (await runGit(gh, ['hash-object', '-w', data])).stdout.trim();
+    const tree = (await runGit(gh, ['mktree'], { input: `100644 blob ${blob}\thuge.bin\n` })).stdout.trim();
+    const parent = (await runGit(gh, ['rev-parse', 'refs/heads/main'])).stdout.trim();
+    const commit = (
+      await runGit(gh, ['commit-tree', tree, '-p', parent, '-m', 'a huge file'], {
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@example.com',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@example.com',
+        },
+      })
+    ).stdout.trim();
+    await runGit(gh, ['update-ref', 'refs/heads/main', commit]);
+    const run = gh2cc(['migrate', '--org', 'huge'], env, work);
+    expect(await run.exited, run.stderr()).toBe(0);
+    const sides = await bothSides(sandbox.info, sandbox.githubDir, 'huge', 'media', 'media');
+    expect(sides.codecommit?.get('refs/heads/main')).toBe(commit);
+    // The blob itself arrived whole: CodeCommit's copy hashes to the same id.
+    const cc = join(sandbox.codecommitDir, 'repos', 'media.git');
+    expect((await runGit(cc, ['cat-file', '-s', blob])).stdout.trim()).toBe(String(40 * 1024 * 1024));
   });
 
   it('fails a source with a corrupt object and pushes nothing', async () => {

@@ -167,13 +167,19 @@ describe('migrate against hung and slow networks', () => {
     expect(run.stderr()).toContain(`CodeCommit API at ${slow.url} did not answer within 2 s`);
   });
 
-  it('a CodeCommit git endpoint that never answers fails the repository after mirror.gitLowSpeedTime', async () => {
-    const hole = await trap('black-hole');
-    const run = migrate({ GH2CC_CODECOMMIT_GIT_URL: hole.url, GH2CC_GIT_LOW_SPEED_TIME: '2s' }, 'git-hole');
-    const { code } = await exitWithin(run, 20_000);
-    expect(code).toBe(1);
-    expect(`${run.stdout()}\n${run.stderr()}`).toContain(hole.url.replace('http://', ''));
-  });
+  it.each(['black-hole', 'trickle'] as const)(
+    'a CodeCommit git endpoint (%s) fails the repository after mirror.gitLowSpeedTime',
+    async (kind) => {
+      const hole = await trap(kind);
+      const run = migrate(
+        { GH2CC_CODECOMMIT_GIT_URL: hole.url, GH2CC_GIT_LOW_SPEED_TIME: '2s' },
+        `git-${kind}`,
+      );
+      const { code } = await exitWithin(run, 20_000);
+      expect(code).toBe(1);
+      expect(`${run.stdout()}\n${run.stderr()}`).toContain(hole.url.replace('http://', ''));
+    },
+  );
 
   it.each(['black-hole', 'trickle'] as const)(
     'a GitHub git endpoint (%s) fails the repository after mirror.gitLowSpeedTime, naming it',
