@@ -172,47 +172,52 @@ describe('gh2cc migrate against the sandbox', () => {
     expect((JSON.parse(dry.stdout()) as { errors: string[] }).errors[0]).toContain('name collision');
   });
 
-  it('resumes after being killed mid-run and after Ctrl-C, ending verified without pushing anything twice', async () => {
-    // Small increments and one repo at a time: plenty of separate pushes, so each signal lands mid-run.
-    const opts = ['migrate', '--org', 'slow', '--increment-commits', '20', '--concurrency', '1'];
-    const killed = gh2cc([...opts, '--log-file', join(work, 'k1.log')], env, work);
-    await eventually(
-      async () => (await readPushLog(sandbox.pushLog)).some((e) => e.repo.startsWith('s')),
-      60_000,
-      'first push',
-    );
-    killed.child.kill('SIGKILL');
-    await killed.exited;
+  // Three runs of six 400-commit repositories in small increments: minutes on a loaded 2-core machine.
+  it(
+    'resumes after being killed mid-run and after Ctrl-C, ending verified without pushing anything twice',
+    { timeout: 240_000 },
+    async () => {
+      // Small increments and one repo at a time: plenty of separate pushes, so each signal lands mid-run.
+      const opts = ['migrate', '--org', 'slow', '--increment-commits', '20', '--concurrency', '1'];
+      const killed = gh2cc([...opts, '--log-file', join(work, 'k1.log')], env, work);
+      await eventually(
+        async () => (await readPushLog(sandbox.pushLog)).some((e) => e.repo.startsWith('s')),
+        60_000,
+        'first push',
+      );
+      killed.child.kill('SIGKILL');
+      await killed.exited;
 
-    const interrupted = gh2cc(
-      [...opts, '--log-file', join(work, 'k2.log'), '--report', join(work, 'k2.json')],
-      env,
-      work,
-    );
-    const seen = (await readPushLog(sandbox.pushLog)).length;
-    await eventually(
-      async () => (await readPushLog(sandbox.pushLog)).length > seen + 2,
-      60_000,
-      'more pushes',
-    );
-    interrupted.child.kill('SIGINT');
-    expect(await interrupted.exited).toBe(1);
-    const partial = await readReport(join(work, 'k2.json'));
-    expect(partial.summary.interrupted).toBeGreaterThan(0);
+      const interrupted = gh2cc(
+        [...opts, '--log-file', join(work, 'k2.log'), '--report', join(work, 'k2.json')],
+        env,
+        work,
+      );
+      const seen = (await readPushLog(sandbox.pushLog)).length;
+      await eventually(
+        async () => (await readPushLog(sandbox.pushLog)).length > seen + 2,
+        60_000,
+        'more pushes',
+      );
+      interrupted.child.kill('SIGINT');
+      expect(await interrupted.exited).toBe(1);
+      const partial = await readReport(join(work, 'k2.json'));
+      expect(partial.summary.interrupted).toBeGreaterThan(0);
 
-    const resumed = gh2cc(
-      [...opts, '--log-file', join(work, 'k3.log'), '--report', join(work, 'k3.json')],
-      env,
-      work,
-    );
-    expect(await resumed.exited, resumed.stderr()).toBe(0);
-    const done = await readReport(join(work, 'k3.json'));
-    expect(done.summary.failed + done.summary.interrupted).toBe(0);
-    expect(done.repos.every((r) => r.verified)).toBe(true);
-    const { overlapping, repeated } = pushAnomalies(
-      (await readPushLog(sandbox.pushLog)).filter((e) => /^s\d$/.test(e.repo)),
-    );
-    expect(overlapping).toEqual([]);
-    expect(repeated).toEqual([]);
-  });
+      const resumed = gh2cc(
+        [...opts, '--log-file', join(work, 'k3.log'), '--report', join(work, 'k3.json')],
+        env,
+        work,
+      );
+      expect(await resumed.exited, resumed.stderr()).toBe(0);
+      const done = await readReport(join(work, 'k3.json'));
+      expect(done.summary.failed + done.summary.interrupted).toBe(0);
+      expect(done.repos.every((r) => r.verified)).toBe(true);
+      const { overlapping, repeated } = pushAnomalies(
+        (await readPushLog(sandbox.pushLog)).filter((e) => /^s\d$/.test(e.repo)),
+      );
+      expect(overlapping).toEqual([]);
+      expect(repeated).toEqual([]);
+    },
+  );
 });

@@ -43,9 +43,10 @@ describe('a full disk in the mirror cache', () => {
     work = await tempDir('gh2cc-enospc-');
     sandbox = await startSandbox({ dir: join(work, 'sandbox'), log: createLogger({ level: 'silent' }) });
     await seedOrg(sandbox.githubDir, 'full', [
-      { name: 'small', commits: 3 },
+      // Migrated in name order, one at a time: the small one first, while there is room.
+      { name: 'a-small', commits: 3 },
       // About 3 MB of poorly compressible history: more than the disk has left.
-      { name: 'big', commits: 30, blobBytes: 100_000 },
+      { name: 'z-big', commits: 30, blobBytes: 100_000 },
     ]);
   });
 
@@ -61,9 +62,9 @@ describe('a full disk in the mirror cache', () => {
       // 12 MB, of which a filler leaves about 1.5 MB: enough for the small repository, not for the big one.
       'mount -t tmpfs -o size=12m tmpfs "$GH2CC_CACHE_DIR" || exit 97',
       'head -c 11000000 /dev/zero > "$GH2CC_CACHE_DIR/filler"',
-      `node ${BIN} migrate --org full --report "$WORK/r1.json" --log-file "$WORK/m1.log"; echo "rc1=$?"`,
+      `node ${BIN} migrate --org full --concurrency 1 --report "$WORK/r1.json" --log-file "$WORK/m1.log"; echo "rc1=$?"`,
       'rm "$GH2CC_CACHE_DIR/filler"',
-      `node ${BIN} migrate --org full --report "$WORK/r2.json" --log-file "$WORK/m2.log"; echo "rc2=$?"`,
+      `node ${BIN} migrate --org full --concurrency 1 --report "$WORK/r2.json" --log-file "$WORK/m2.log"; echo "rc2=$?"`,
     ].join('\n');
     const run = await inMountNamespace(script, {
       ...sandbox.info.env,
@@ -80,17 +81,17 @@ describe('a full disk in the mirror cache', () => {
     ).toBe(0);
     expect(run.out).toContain('rc1=1');
     const first = JSON.parse(await readFile(join(work, 'r1.json'), 'utf8')) as MigrationReport;
-    const big = first.repos.find((r) => r.repo === 'full/big');
+    const big = first.repos.find((r) => r.repo === 'full/z-big');
     expect(big?.status).toBe('failed');
     expect(big?.refsPushed).toBe(0);
     expect(big?.errors.join('\n')).toMatch(/No space left on device/);
     expect(big?.errors.join('\n')).toContain('GH2CC_CACHE_DIR');
-    expect(first.repos.find((r) => r.repo === 'full/small')?.status).toBe('migrated');
+    expect(first.repos.find((r) => r.repo === 'full/a-small')?.status).toBe('migrated');
 
     expect(run.out).toContain('rc2=0');
     const second = JSON.parse(await readFile(join(work, 'r2.json'), 'utf8')) as MigrationReport;
     expect(second.repos.every((r) => r.verified)).toBe(true);
-    for (const name of ['small', 'big']) {
+    for (const name of ['a-small', 'z-big']) {
       const sides = await bothSides(sandbox.info, sandbox.githubDir, 'full', name, name);
       expect(sameRefs(sides.github, sides.codecommit), name).toBe(true);
     }

@@ -23,6 +23,19 @@ async function readReport(path: string): Promise<MigrationReport> {
   return JSON.parse(await readFile(path, 'utf8')) as MigrationReport;
 }
 
+/** A commit on top of `parent` whose tree is the one entry `entry` (`<mode> <type> <sha>\t<name>`), by plumbing. */
+async function commitWith(gitDir: string, entry: string, parent: string, message: string): Promise<string> {
+  const tree = (await runGit(gitDir, ['mktree'], { input: `${entry}\n` })).stdout.trim();
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 't',
+    GIT_AUTHOR_EMAIL: 't@example.com',
+    GIT_COMMITTER_NAME: 't',
+    GIT_COMMITTER_EMAIL: 't@example.com',
+  };
+  return (await runGit(gitDir, ['commit-tree', tree, '-p', parent, '-m', message], { env })).stdout.trim();
+}
+
 const exists = (path: string): Promise<boolean> =>
   stat(path).then(
     () => true,
@@ -195,18 +208,7 @@ describe('hostile names and content through gh2cc migrate', () => {
     // A tag on a tree and one on a blob; a submodule (gitlink) in a commit.
     await runGit(gh, ['update-ref', 'refs/tags/on-tree', await rev('refs/heads/main^{tree}')]);
     await runGit(gh, ['update-ref', 'refs/tags/on-blob', await rev('refs/heads/main:n.txt')]);
-    const tree = (await runGit(gh, ['mktree'], { input: `160000 commit ${main}\tsub\n` })).stdout.trim();
-    const withGitlink = (
-      await runGit(gh, ['commit-tree', tree, '-p', main, '-m', 'add a submodule'], {
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@example.com',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@example.com',
-        },
-      })
-    ).stdout.trim();
+    const withGitlink = await commitWith(gh, `160000 commit ${main}\tsub`, main, 'add a submodule');
     await runGit(gh, ['update-ref', 'refs/heads/with-submodule', withGitlink]);
     // Notes and replace refs live outside refs/heads and refs/tags: not mirrored (README says so).
     await runGit(gh, ['update-ref', 'refs/notes/commits', main]);
@@ -230,25 +232,13 @@ describe('hostile names and content through gh2cc migrate', () => {
     expect(await exists(join(process.cwd(), 'PWNED'))).toBe(false);
   });
 
-  it('mirrors a 40 MB incompressible file exactly', async () => {
+  it('mirrors a 25 MB incompressible file exactly', async () => {
     await seedOrg(sandbox.githubDir, 'huge', [{ name: 'media', commits: 2 }]);
     const gh = join(sandbox.githubDir, 'huge', 'media.git');
     const data = join(work, 'huge.bin');
-    await writeFile(data, randomBytes(40 * 1024 * 1024));
+    await writeFile(data, randomBytes(25 * 1024 * 1024));
     const blob = (await runGit(gh, ['hash-object', '-w', data])).stdout.trim();
-    const tree = (await runGit(gh, ['mktree'], { input: `100644 blob ${blob}\thuge.bin\n` })).stdout.trim();
-    const parent = (await runGit(gh, ['rev-parse', 'refs/heads/main'])).stdout.trim();
-    const commit = (
-      await runGit(gh, ['commit-tree', tree, '-p', parent, '-m', 'a huge file'], {
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@example.com',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@example.com',
-        },
-      })
-    ).stdout.trim();
+    const commit = await commitWith(gh, `100644 blob ${blob}\thuge.bin`, 'refs/heads/main', 'a huge file');
     await runGit(gh, ['update-ref', 'refs/heads/main', commit]);
     const run = gh2cc(['migrate', '--org', 'huge'], env, work);
     expect(await run.exited, run.stderr()).toBe(0);
@@ -256,7 +246,7 @@ describe('hostile names and content through gh2cc migrate', () => {
     expect(sides.codecommit?.get('refs/heads/main')).toBe(commit);
     // The blob itself arrived whole: CodeCommit's copy hashes to the same id.
     const cc = join(sandbox.codecommitDir, 'repos', 'media.git');
-    expect((await runGit(cc, ['cat-file', '-s', blob])).stdout.trim()).toBe(String(40 * 1024 * 1024));
+    expect((await runGit(cc, ['cat-file', '-s', blob])).stdout.trim()).toBe(String(25 * 1024 * 1024));
   });
 
   it('fails a source with a corrupt object and pushes nothing', async () => {
@@ -266,19 +256,7 @@ describe('hostile names and content through gh2cc migrate', () => {
     const blob = (
       await runGit(gh, ['hash-object', '-w', '--stdin'], { input: 'lost content\n' })
     ).stdout.trim();
-    const tree = (await runGit(gh, ['mktree'], { input: `100644 blob ${blob}\tlost.txt\n` })).stdout.trim();
-    const parent = (await runGit(gh, ['rev-parse', 'refs/heads/main'])).stdout.trim();
-    const commit = (
-      await runGit(gh, ['commit-tree', tree, '-p', parent, '-m', 'corrupt'], {
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@example.com',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@example.com',
-        },
-      })
-    ).stdout.trim();
+    const commit = await commitWith(gh, `100644 blob ${blob}\tlost.txt`, 'refs/heads/main', 'corrupt');
     await runGit(gh, ['update-ref', 'refs/heads/main', commit]);
     await rm(join(gh, 'objects', blob.slice(0, 2), blob.slice(2)));
     const report = join(work, 'corrupt.json');

@@ -109,6 +109,14 @@ describe('migrate against hung and slow networks', () => {
     return t;
   }
 
+  /** The sandbox's GitHub API with every clone_url pointing at `gitUrl`; closed with the traps. */
+  async function githubWithCloneUrl(gitUrl: string): Promise<TcpTrap> {
+    const api = sandbox.info.github.apiUrl;
+    const proxy = await rewritingProxy(api, api.replace(/\/api\/v3$/, ''), gitUrl);
+    traps.push(proxy);
+    return proxy;
+  }
+
   function migrate(extra: Record<string, string>, name: string): RunningProcess {
     return gh2cc(
       ['migrate', '--org', 'acme', '--log-file', join(work, `${name}.log`)],
@@ -186,12 +194,7 @@ describe('migrate against hung and slow networks', () => {
     async (kind) => {
       const t = await trap(kind);
       const gitUrl = `${t.url}/gh-${kind}`;
-      const proxy = await rewritingProxy(
-        sandbox.info.github.apiUrl,
-        sandbox.info.github.apiUrl.replace(/\/api\/v3$/, ''),
-        gitUrl,
-      );
-      traps.push(proxy);
+      const proxy = await githubWithCloneUrl(gitUrl);
       const run = migrate({ GITHUB_API_URL: proxy.url, GH2CC_GIT_LOW_SPEED_TIME: '2s' }, `gh-git-${kind}`);
       const { code } = await exitWithin(run, 20_000);
       expect(code).toBe(1);
@@ -223,12 +226,7 @@ describe('migrate against hung and slow networks', () => {
     expect(await migrated.exited, migrated.stderr()).toBe(0);
     const hole = await trap('black-hole');
     const gitUrl = `${hole.url}/verify-${Date.now()}`;
-    const proxy = await rewritingProxy(
-      sandbox.info.github.apiUrl,
-      sandbox.info.github.apiUrl.replace(/\/api\/v3$/, ''),
-      gitUrl,
-    );
-    traps.push(proxy);
+    const proxy = await githubWithCloneUrl(gitUrl);
     const run = gh2cc(
       ['verify', '--org', 'acme', '--log-file', join(work, 'verify-sigint.log')],
       { ...env, GITHUB_API_URL: proxy.url, GH2CC_CACHE_DIR: join(work, 'cache-verify-sigint') },
@@ -250,12 +248,7 @@ describe('migrate against hung and slow networks', () => {
     const hole = await trap('black-hole');
     // A path no other process has on its command line: pgrep finds exactly this run's git processes.
     const gitUrl = `${hole.url}/hung-${Date.now()}`;
-    const proxy = await rewritingProxy(
-      sandbox.info.github.apiUrl,
-      sandbox.info.github.apiUrl.replace(/\/api\/v3$/, ''),
-      gitUrl,
-    );
-    traps.push(proxy);
+    const proxy = await githubWithCloneUrl(gitUrl);
     const run = migrate({ GITHUB_API_URL: proxy.url }, 'git-sigint');
     // git and its git-remote-http helper both carry the URL.
     await eventually(
