@@ -142,10 +142,19 @@ describe('secrets never leave the processes that need them', { timeout: 180_000 
     await commitOnGithub(sandbox.githubDir, ORG, 'b', 'to fail');
     const failed = gh2cc(['sync', `${ORG}/b`, '--wait', '--json', '--timeout', '90'], env);
     expect(await failed.exited).toBe(1);
-    const s = gh2cc(['status', '--json'], env);
-    await s.exited;
-    const status = s.stdout() + failed.stdout();
-    expect(status).toMatch(/"state": ?"failing"/);
+    // The scheduled reconcile may start another sync of b meanwhile (state "syncing"); its last error stays.
+    let status = '';
+    await eventually(
+      async () => {
+        const s = gh2cc(['status', '--json'], env);
+        await s.exited;
+        status = s.stdout() + failed.stdout();
+        const repos = (JSON.parse(s.stdout()) as { repos: { repo: string; lastError?: string }[] }).repos;
+        return /500/.test(repos.find((r) => r.repo === `${ORG}/b`)?.lastError ?? '');
+      },
+      30_000,
+      "b's error in gh2cc status",
+    );
     sandbox.clearFaults();
     const tokens = [...sandbox.appTokens()];
     proc.child.kill('SIGTERM');

@@ -9,7 +9,7 @@ describe('soak: workers SIGKILLed, Redis SIGKILLed, transient faults everywhere,
     async () => {
       const r = await runSoak({
         repos: 6,
-        rounds: 2,
+        rounds: 1,
         workers: 2,
         seed: 7,
         redisRestart: true,
