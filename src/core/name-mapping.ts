@@ -82,6 +82,16 @@ export function githubOwnerNameProblem(owner: string): string | undefined {
     : 'must be letters, digits, "-" or "_", starting with a letter or digit';
 }
 
+/**
+ * Why `owner/name` from GitHub cannot be a repository GitHub has, or undefined. A wiki (`<repo>.wiki`) is
+ * judged by its repository's name, as GitHub keeps it (`<repo>.wiki.git`).
+ */
+export function sourceNameProblem(owner: string, name: string): string | undefined {
+  const ownerProblem = githubOwnerNameProblem(owner);
+  if (ownerProblem !== undefined) return `owner name ${JSON.stringify(owner)} ${ownerProblem}`;
+  return githubRepoNameProblem(name.endsWith(WIKI_SUFFIX) ? name.slice(0, -WIKI_SUFFIX.length) : name);
+}
+
 export function mapName(owner: string, source: string, rules: NamingRules = {}): MappedName {
   const renamed = rules.renames?.[source];
   if (renamed !== undefined) {

@@ -4,13 +4,7 @@ import type { Logger } from 'pino';
 import { existingRepositories, ownership } from '../codecommit/ensure-repository.ts';
 import type { Config } from '../config/schema.ts';
 import { filterFromConfig } from '../config/filter-from-config.ts';
-import {
-  findCollisions,
-  githubOwnerNameProblem,
-  githubRepoNameProblem,
-  mapName,
-  wikiTargetName,
-} from '../core/name-mapping.ts';
+import { findCollisions, mapName, sourceNameProblem, wikiTargetName } from '../core/name-mapping.ts';
 import { filterRepos, type SourceRepo } from '../core/repo-filter.ts';
 import type { GithubClient } from '../github/create-github-client.ts';
 import { listSourceRepos } from '../github/list-source-repos.ts';
@@ -51,10 +45,7 @@ export async function planMigration(
   const errors: string[] = [];
   for (const { repo } of mapped) {
     // These names become paths in the mirror cache: one GitHub would never return is refused outright.
-    const problem =
-      githubOwnerNameProblem(repo.owner) === undefined
-        ? githubRepoNameProblem(repo.name)
-        : `owner name "${repo.owner}" ${githubOwnerNameProblem(repo.owner) ?? ''}`;
+    const problem = sourceNameProblem(repo.owner, repo.name);
     if (problem !== undefined)
       errors.push(
         `${JSON.stringify(repo.fullName)}: the GitHub API returned a name that is not a valid repository name (${problem}); check GITHUB_API_URL points at GitHub, or exclude it with migrate.exclude`,

@@ -60,7 +60,7 @@ async function listGithub(s: RepoSession): Promise<Map<string, string>> {
 function notFetched(missing: ReturnType<typeof compareRefs>, messages: string): Gh2ccError {
   const refs = missing.map((d) => d.ref);
   const shown = `${refs.slice(0, 5).join(', ')}${refs.length > 5 ? ` and ${refs.length - 5} more` : ''}`;
-  const shallow = /shallow roots are not allowed|shallow/i.test(messages);
+  const shallow = /shallow/i.test(messages);
   return new Gh2ccError(
     'git',
     shallow

@@ -1,6 +1,6 @@
 import { dirname, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
-import { githubOwnerNameProblem, githubRepoNameProblem, WIKI_SUFFIX } from '../core/name-mapping.ts';
+import { sourceNameProblem } from '../core/name-mapping.ts';
 import type { SourceRepo } from '../core/repo-filter.ts';
 import { Gh2ccError } from '../util/errors.ts';
 import type { SyncPhase } from '../core/repo-result.ts';
@@ -40,14 +40,7 @@ export interface RepoSession {
  * `../../x` must not reach the file system), and only when the result stays inside the cache.
  */
 export function storeDirFor(cacheDir: string, source: Pick<SourceRepo, 'owner' | 'name'>): string {
-  // A wiki's entry is `<repo>.wiki.git`, as on GitHub: its repository's name with the suffix.
-  const repoName = source.name.endsWith(WIKI_SUFFIX)
-    ? source.name.slice(0, -WIKI_SUFFIX.length)
-    : source.name;
-  const problem =
-    githubOwnerNameProblem(source.owner) === undefined
-      ? githubRepoNameProblem(repoName)
-      : `owner ${githubOwnerNameProblem(source.owner) ?? ''}`;
+  const problem = sourceNameProblem(source.owner, source.name);
   const root = resolve(cacheDir);
   const dir = resolve(root, source.owner, `${source.name}.git`);
   if (problem !== undefined || !dir.startsWith(`${root}${sep}`) || dirname(dirname(dir)) !== root) {
