@@ -6,6 +6,7 @@ import { runGit } from '../git/git-runner.ts';
 import { parseBasicAuth } from './basic-auth.ts';
 import { serveGitCgi } from './git-http-backend.ts';
 import { newRecordPath, takePushRecord, type RefUpdate } from './push-record.ts';
+import { appendRequestLog, gitOperation, requestLogPath } from './request-log.ts';
 import type { CodeCommitSandboxOptions, SandboxHandler } from './types.ts';
 
 /** CodeCommit's limit on ref updates in one push. */
@@ -89,17 +90,33 @@ async function pointHeadAtFirstBranch(repoDir: string, updates: readonly RefUpda
 /**
  * Git smart HTTP at `/v1/repos/<name>`, as CodeCommit serves it: Basic auth with the access key id and the
  * SigV4-derived password for exactly that path; 401 without credentials, 403 for wrong or expired ones;
- * a push of more than 4,000 ref updates is refused. Every push is appended to `push-log.jsonl`.
+ * a push of more than 4,000 ref updates is refused. Every push is appended to `push-log.jsonl`, and every
+ * request that carried credentials to `request-log.jsonl` (as `GitPull` or `GitPush`).
  */
 export function createCodeCommitGit(options: CodeCommitGitOptions): SandboxHandler {
   const reposDir = join(options.dir, 'repos');
   const limit = options.maxRefUpdates ?? MAX_REF_UPDATES;
+  const requestLog = requestLogPath(options.dir);
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const m = /^\/v1\/repos\/([^/]+)(\/.*)?$/.exec(url.pathname);
     if (m === null) return false;
     const name = decodeURIComponent(m[1] ?? '');
     const rest = m[2] ?? '';
+    const operation = gitOperation(rest, url.searchParams);
+    const record = (status: number, error?: string): Promise<void> =>
+      appendRequestLog(
+        requestLog,
+        {
+          time: new Date().toISOString(),
+          kind: 'git',
+          operation,
+          repositories: [name],
+          status,
+          ...(error === undefined ? {} : { error }),
+        },
+        options.log,
+      );
     const creds = parseBasicAuth(req);
     if (creds === undefined) {
       res.writeHead(401, {
@@ -113,6 +130,7 @@ export function createCodeCommitGit(options: CodeCommitGitOptions): SandboxHandl
     const refusal = checkGitPassword(options, creds.username, creds.password, host, `/v1/repos/${name}`);
     if (refusal !== undefined) {
       options.log.info({ repo: name, refusal }, 'sandbox codecommit git auth refused');
+      await record(403, refusal);
       res.writeHead(403, { 'content-type': 'text/plain' });
       res.end('Forbidden\n');
       return true;
@@ -122,11 +140,12 @@ export function createCodeCommitGit(options: CodeCommitGitOptions): SandboxHandl
       () => false,
     );
     if (!exists) {
+      await record(404, 'RepositoryDoesNotExistException');
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end(`repository '${name}' not found\n`);
       return true;
     }
-    const record = newRecordPath(options.tmpDir);
+    const pushRecord = newRecordPath(options.tmpDir);
     const started = new Date().toISOString();
     // The push is logged (and HEAD set) before the response ends: once `git push` returns, the log has it.
     await serveGitCgi(req, res, {
@@ -134,10 +153,11 @@ export function createCodeCommitGit(options: CodeCommitGitOptions): SandboxHandl
       pathInfo: `/${name}.git${rest}`,
       remoteUser: creds.username.split('%')[0] ?? 'codecommit',
       hooksPath: options.hooksPath,
-      hookEnv: { GH2CC_PUSH_RECORD: record, GH2CC_MAX_REF_UPDATES: String(limit) },
+      hookEnv: { GH2CC_PUSH_RECORD: pushRecord, GH2CC_MAX_REF_UPDATES: String(limit) },
       log: options.log,
-      beforeEnd: async () => {
-        const push = await takePushRecord(record);
+      beforeEnd: async (status) => {
+        await record(status);
+        const push = await takePushRecord(pushRecord);
         if (push === undefined) return;
         if (push.accepted) await pointHeadAtFirstBranch(join(reposDir, `${name}.git`), push.updates);
         const entry: PushLogEntry = {

@@ -13,8 +13,11 @@ export interface GitCgiRequest {
   readonly hooksPath?: string;
   /** Extra environment for the hooks (e.g. where to write the push record). */
   readonly hookEnv?: Record<string, string>;
-  /** Runs after git finished and before the response ends: what the client may rely on once it returns. */
-  readonly beforeEnd?: () => Promise<void>;
+  /**
+   * Runs after git finished and before the response ends, with the status git answered: what the client may
+   * rely on once it returns.
+   */
+  readonly beforeEnd?: (status: number) => Promise<void>;
   readonly log: Logger;
 }
 
@@ -105,7 +108,7 @@ export function serveGitCgi(req: IncomingMessage, res: ServerResponse, cgi: GitC
       };
       if (cgi.beforeEnd === undefined) finish();
       else
-        cgi.beforeEnd().then(finish, (err: unknown) => {
+        cgi.beforeEnd(status).then(finish, (err: unknown) => {
           cgi.log.error({ err }, 'sandbox could not record the push');
           finish();
         });

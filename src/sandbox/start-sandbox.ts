@@ -13,6 +13,7 @@ import { createGithubApi } from './github/index.ts';
 import { createGithubGit } from './github-git.ts';
 import { pingDelivery, sendDeliveries, type WebhookTarget } from './github-webhooks.ts';
 import { installHooks } from './push-record.ts';
+import { requestLogPath } from './request-log.ts';
 import { DEFAULT_DEMO_SIZE, DEMO_ORG, seedDemo, type DemoSize } from './seed-demo.ts';
 import type { SandboxHandler } from './types.ts';
 
@@ -78,6 +79,11 @@ export interface RunningSandbox {
   readonly githubDir: string;
   readonly codecommitDir: string;
   readonly pushLog: string;
+  /**
+   * `codecommit/request-log.jsonl`: every CodeCommit API and git request answered, with the operation (also the
+   * IAM action it needs), the repositories it named and the status (see `CodeCommitRequestRecord`).
+   */
+  readonly requestLog: string;
   /** Change where GitHub-style webhooks go (undefined: none are sent). */
   setWebhookUrl(url: string | undefined): void;
   /** How many GitHub App installation tokens the sandbox has issued. */
@@ -277,6 +283,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     githubDir,
     codecommitDir,
     pushLog: pushLogPath(codecommitDir),
+    requestLog: requestLogPath(codecommitDir),
     appTokensIssued: () => tokens.issued,
     appTokens: () => tokens.tokens(),
     setWebhookUrl(url) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { readBody, sendJson } from '../../../util/http-body.ts';
+import { appendRequestLog, repositoriesInRequest, requestLogPath } from '../../request-log.ts';
 import { sigV4RequestFrom, verifySigV4Request } from '../../sigv4/verify-request.ts';
 import type { CodeCommitSandboxOptions, SandboxHandler } from '../../types.ts';
 import { openCodeCommitStore } from '../store.ts';
@@ -148,7 +149,8 @@ function positive(value: number | undefined, fallback: number, option: string): 
 
 /**
  * The CodeCommit JSON 1.1 API (`POST /` with `X-Amz-Target: CodeCommit_20150413.<Operation>`), SigV4
- * authenticated, backed by bare repositories in `${dir}/repos` and metadata in `${dir}/state.json`.
+ * authenticated, backed by bare repositories in `${dir}/repos` and metadata in `${dir}/state.json`. Every
+ * answered request is appended to `${dir}/request-log.jsonl` before the answer goes out.
  * Returns false for any other request so the git handler can serve it.
  */
 export function createCodeCommitApi(options: CodeCommitApiOptions): SandboxHandler {
@@ -174,6 +176,8 @@ export function createCodeCommitApi(options: CodeCommitApiOptions): SandboxHandl
     defaultKmsKeyId,
     gitBaseUrl: options.gitBaseUrl,
   };
+
+  const requestLog = requestLogPath(options.dir);
 
   function reply(
     res: ServerResponse,
@@ -202,6 +206,33 @@ export function createCodeCommitApi(options: CodeCommitApiOptions): SandboxHandl
     reply(res, requestId, status, { __type: name, message }, name);
   }
 
+  /** Logged before the answer is sent: once a client has its answer, the log has the request. */
+  async function record(
+    operation: string,
+    body: Buffer | undefined,
+    status: number,
+    error?: string,
+  ): Promise<void> {
+    let repositories: string[] = [];
+    try {
+      if (body !== undefined) repositories = repositoriesInRequest(parseInput(body));
+    } catch {
+      // an unparseable body names no repository
+    }
+    await appendRequestLog(
+      requestLog,
+      {
+        time: now().toISOString(),
+        kind: 'api',
+        operation,
+        repositories,
+        status,
+        ...(error === undefined ? {} : { error }),
+      },
+      options.log,
+    );
+  }
+
   return async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const target = req.headers['x-amz-target'];
@@ -222,6 +253,7 @@ export function createCodeCommitApi(options: CodeCommitApiOptions): SandboxHandl
       body = await readBody(req, MAX_BODY_BYTES);
     } catch (err) {
       log.warn({ err }, 'request body rejected');
+      await record(operation, undefined, 413, 'RequestEntityTooLargeException');
       replyError(res, requestId, 413, 'RequestEntityTooLargeException', 'Request body is too large.');
       return true;
     }
@@ -234,6 +266,7 @@ export function createCodeCommitApi(options: CodeCommitApiOptions): SandboxHandl
     });
     if (!auth.ok) {
       log.info({ error: auth.error.name }, 'request authentication failed');
+      await record(operation, body, auth.error.statusCode, auth.error.name);
       replyError(res, requestId, auth.error.statusCode, auth.error.name, auth.error.message);
       return true;
     }
@@ -252,13 +285,16 @@ export function createCodeCommitApi(options: CodeCommitApiOptions): SandboxHandl
       }
       const output = await handler(ctx, parseInput(body));
       log.debug('request served');
+      await record(operation, body, 200);
       reply(res, requestId, 200, output);
     } catch (err) {
       if (err instanceof CodeCommitApiError) {
         log.debug({ error: err.name }, 'request refused');
+        await record(operation, body, err.statusCode, err.name);
         replyError(res, requestId, err.statusCode, err.name, err.message);
       } else {
         log.error({ err }, 'request failed');
+        await record(operation, body, 500, 'InternalFailure');
         replyError(
           res,
           requestId,
