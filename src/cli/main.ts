@@ -11,6 +11,7 @@ import { registerDemoCommand } from './demo-command.ts';
 import { registerDaemonCommand, registerServeCommand, registerWorkerCommand } from './worker-command.ts';
 import { registerStatusCommand } from './status-command.ts';
 import { registerSyncCommand } from './sync-command.ts';
+import { registerIamCommand } from './iam-command.ts';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('gh2cc')
@@ -25,6 +26,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerServeCommand(program, ctx);
   registerStatusCommand(program, ctx);
   registerSyncCommand(program, ctx);
+  registerIamCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerCredentialCommand(program, ctx);
   registerSandboxCommand(program, ctx);

@@ -187,6 +187,49 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    iam: z
+      .object({
+        userMap: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'YAML file mapping GitHub logins to IAM users, role ARNs or Identity Center permission sets',
+          ),
+        path: z
+          .string()
+          .regex(/^\/([\w+=,.@-]+\/)*$/, 'expected an IAM path such as /gh2cc/ (starts and ends with /)')
+          .default('/gh2cc/')
+          .describe("IAM path of gh2cc's groups and policies; the org's name is added below it"),
+        groupPrefix: z
+          .string()
+          .regex(/^[\w+=,.@-]*$/, 'IAM names allow letters, digits and + = , . @ _ -')
+          .default('gh2cc-')
+          .describe('start of every group and policy name gh2cc creates'),
+        mode: z
+          .enum(['auto', 'arn', 'tag'])
+          .default('auto')
+          .describe('team access by repository ARNs, by repository tags, or ARNs while they fit (auto)'),
+        maxPoliciesPerGroup: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(10, 'IAM allows 10 managed policies per group')
+          .default(10)
+          .describe('managed policies one team may use before auto switches it to tag-based access'),
+        accountId: z
+          .string()
+          .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
+          .optional()
+          .describe(
+            "the account of the IAM and CodeCommit resources; default: gh2cc's own (sts:GetCallerIdentity)",
+          ),
+        every: schedule
+          .optional()
+          .describe('daemon: IAM reconcile schedule (needs iam.userMap); team webhooks also trigger one'),
+      })
+      .strict()
+      .prefault({}),
     notify: z
       .object({
         snsTopicArn: z
@@ -305,6 +348,11 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   GH2CC_JOB_ATTEMPTS: 'daemon.jobAttempts',
   GH2CC_JOB_BACKOFF: 'daemon.jobBackoff',
   GH2CC_SNS_TOPIC_ARN: 'notify.snsTopicArn',
+  GH2CC_IAM_USER_MAP: 'iam.userMap',
+  GH2CC_IAM_PATH: 'iam.path',
+  GH2CC_IAM_MODE: 'iam.mode',
+  GH2CC_IAM_ACCOUNT_ID: 'iam.accountId',
+  GH2CC_IAM_EVERY: 'iam.every',
   GH2CC_CACHE_DIR: 'mirror.cacheDir',
   GH2CC_LOG_LEVEL: 'log.level',
   GH2CC_GITHUB_TIMEOUT: 'github.timeout',

@@ -13,6 +13,8 @@ export type ErrorCode =
   /** Another gh2cc process on this host holds the repository right now: try again shortly. */
   | 'busy'
   | 'git'
+  /** Stopped on request (Ctrl-C, SIGTERM) part-way. */
+  | 'interrupted'
   | 'internal';
 
 /** One base for every error gh2cc raises on purpose: a stable code, whether a retry may help, and the cause. */
