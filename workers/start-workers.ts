@@ -5,12 +5,13 @@ import { QUEUES, type QueueKind } from '../src/jobs/queues.ts';
 import { createCacheKeeper } from '../src/jobs/cache-keeper.ts';
 import { createRedis, type RedisClient } from '../src/queue/redis-connection.ts';
 import { createDriftProcessor } from './drift-processor.ts';
+import { createIamProcessor } from './iam-processor.ts';
 import { createMigrateProcessor } from './migrate-processor.ts';
 import { createReconcileProcessor } from './reconcile-processor.ts';
 import { createSyncProcessor, type SyncObserver } from './sync-processor.ts';
 
-/** Queues that have a processor in this release (IAM comes with its own feature). */
-export const PROCESSED_QUEUES: readonly QueueKind[] = ['migrate', 'sync', 'reconcile', 'drift'];
+/** Queues that have a processor. */
+export const PROCESSED_QUEUES: readonly QueueKind[] = ['migrate', 'sync', 'reconcile', 'drift', 'iam'];
 
 export interface WorkerOptions {
   readonly redisUrl: string;
@@ -50,6 +51,7 @@ export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: Work
     }) as Processor,
     reconcile: createReconcileProcessor(ctx, queues.sync) as Processor,
     drift: createDriftProcessor(ctx, queues.sync, shutdown.signal) as Processor,
+    iam: createIamProcessor(ctx, shutdown.signal) as Processor,
   };
   const workers = options.queues.map((kind) => {
     const processor = processors[kind];
@@ -60,7 +62,7 @@ export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: Work
       connection,
       prefix: ctx.prefix,
       // One org reconcile at a time is enough; syncs and migrations run side by side.
-      concurrency: kind === 'reconcile' || kind === 'drift' ? 1 : options.concurrency,
+      concurrency: kind === 'reconcile' || kind === 'drift' || kind === 'iam' ? 1 : options.concurrency,
       lockDuration: ctx.lockDurationMs,
       stalledInterval: Math.max(1000, Math.floor(ctx.lockDurationMs / 2)),
       maxStalledCount: 3,

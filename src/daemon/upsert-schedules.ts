@@ -6,6 +6,7 @@ import { retryingJob } from '../jobs/job-options.ts';
 
 export const RECONCILE_SCHEDULER = 'org-reconcile';
 export const DRIFT_SCHEDULER = 'drift-check';
+export const IAM_SCHEDULER = 'iam-reconcile';
 
 /**
  * The daemon's schedules live in Redis as BullMQ job schedulers, not as timers in process memory: however
@@ -29,5 +30,13 @@ export async function upsertSchedules(queues: Gh2ccQueues, config: Config, log: 
     data: { reason: 'schedule' },
     opts: { ...retryingJob(config), attempts: 1 },
   });
-  log.info({ reconcile, drift }, 'schedules in place');
+  const iam = config.iam.every === undefined ? undefined : parseSchedule(config.iam.every).schedule;
+  if (iam === undefined) await queues.iam.removeJobScheduler(IAM_SCHEDULER);
+  else
+    await queues.iam.upsertJobScheduler(IAM_SCHEDULER, iam, {
+      name: 'iam',
+      data: { reason: 'schedule' },
+      opts: { ...retryingJob(config), attempts: 3 },
+    });
+  log.info({ reconcile, drift, iam: iam ?? 'off' }, 'schedules in place');
 }

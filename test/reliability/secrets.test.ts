@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { sign } from '@octokit/webhooks-methods';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { gitAuthEnv } from '../../src/git/git-auth.ts';
 import { runGit } from '../../src/git/git-runner.ts';
 import { createRedis } from '../../src/queue/redis-connection.ts';
+import { writeOwnerFile } from '../../src/sandbox/github/owner-store.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { tempDir } from '../helpers/git.ts';
@@ -75,6 +78,21 @@ describe('secrets never leave the processes that need them', { timeout: 180_000 
       { name: 'a', commits: 5, branches: 1, tags: 1 },
       { name: 'b', commits: 3 },
     ]);
+    // A team, so the IAM reconcile (webhook and CLI) has groups and policies to write.
+    await writeOwnerFile(sandbox.githubDir, ORG, {
+      type: 'Organization',
+      members: [{ login: 'sec-dev' }],
+      teams: [{ slug: 'devs', members: [{ login: 'sec-dev' }], repos: { a: 'push', b: 'pull' } }],
+      repos: { a: { branch_protection: { main: { required_approving_review_count: 1 } } } },
+    });
+    await writeFile(join(work, 'users.yaml'), 'users:\n  sec-dev: { iamUser: sec-dev }\n');
+    const iam = new IAMClient({
+      region: 'us-east-1',
+      endpoint: inject('motoUrl'),
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+    });
+    await iam.send(new CreateUserCommand({ UserName: 'sec-dev' }));
+    iam.destroy();
   });
 
   afterAll(async () => {
@@ -83,7 +101,7 @@ describe('secrets never leave the processes that need them', { timeout: 180_000 
     await sandbox?.close();
   });
 
-  it('through the daemon, the webhook and a failing sync: 0 hits in logs, Redis, cache files, status and command lines', async () => {
+  it('through the daemon, the webhook, a failing sync and the IAM reconcile: 0 hits in logs, Redis, cache files, status, IAM output and command lines', async () => {
     const { GITHUB_TOKEN: personal, ...rest } = sandbox.info.env;
     const redisUrl = inject('redisUrl');
     const cacheDir = join(work, 'cache');
@@ -102,6 +120,9 @@ describe('secrets never leave the processes that need them', { timeout: 180_000 
       GH2CC_LOG_LEVEL: 'debug',
       GH2CC_PORT: '0',
       GH2CC_HOST: '127.0.0.1',
+      GH2CC_IAM_USER_MAP: join(work, 'users.yaml'),
+      AWS_ENDPOINT_URL_IAM: inject('motoUrl'),
+      AWS_ENDPOINT_URL_STS: inject('motoUrl'),
     };
     // Command lines are sampled all along: git, its helpers and gh2cc's own processes come and go quickly.
     const seen = new Set<string>();
@@ -156,6 +177,34 @@ describe('secrets never leave the processes that need them', { timeout: 180_000 
       "b's error in gh2cc status",
     );
     sandbox.clearFaults();
+
+    // Teams to IAM, through a team webhook to the daemon and through the CLI (plan as JSON, apply).
+    const body = JSON.stringify({ action: 'edited', team: { slug: 'devs' }, organization: { login: ORG } });
+    const delivered = await fetch(`${url}/webhooks/github`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'team',
+        'x-github-delivery': randomBytes(8).toString('hex'),
+        'x-hub-signature-256': await sign(sandbox.info.github.webhookSecret, body),
+      },
+      body,
+    });
+    expect(delivered.status).toBe(202);
+    await eventually(
+      () => proc.stderr().includes('IAM change applied'),
+      60_000,
+      'the IAM reconcile of the team webhook',
+    );
+    const iamLog = join(work, 'iam.log');
+    const plan = gh2cc(['iam', 'plan', '--json', '--log-file', iamLog, '--log-level', 'debug'], env);
+    expect(await plan.exited, plan.stderr()).toBe(0);
+    expect(plan.stdout()).toContain('gh2cc-sec-devs');
+    const apply = gh2cc(['iam', 'apply', '--log-file', iamLog, '--log-level', 'debug'], env);
+    expect(await apply.exited, apply.stderr()).toBe(0);
+    const iamOutput =
+      plan.stdout() + plan.stderr() + apply.stdout() + apply.stderr() + (await readFile(iamLog, 'utf8'));
+
     const tokens = [...sandbox.appTokens()];
     proc.child.kill('SIGTERM');
     await proc.exited;
@@ -183,6 +232,7 @@ describe('secrets never leave the processes that need them', { timeout: 180_000 
       Redis: redis.text,
       'mirror cache files': cache.text,
       'command lines': [...seen].join('\n'),
+      'gh2cc iam plan/apply output and log': iamOutput,
     };
     const hits: string[] = [];
     for (const [what, secret] of Object.entries(canaries)) {
