@@ -201,11 +201,12 @@ export const ConfigSchema = z
           .regex(/^\/([\w+=,.@-]+\/)*$/, 'expected an IAM path such as /gh2cc/ (starts and ends with /)')
           .default('/gh2cc/')
           .describe("IAM path of gh2cc's groups and policies; the org's name is added below it"),
-        groupPrefix: z
+        groupName: z
           .string()
-          .regex(/^[\w+=,.@-]*$/, 'IAM names allow letters, digits and + = , . @ _ -')
-          .default('gh2cc-')
-          .describe('start of every group and policy name gh2cc creates'),
+          .regex(/^[\w+=,.@{}-]*$/, 'IAM names allow letters, digits and + = , . @ _ -')
+          .refine((t) => t.includes('{team}'), { error: 'the template must contain {team}' })
+          .default('gh2cc-{org}-{team}')
+          .describe("name of each team's group ({org}, {team}); its policies are the name plus -1, -2, …"),
         mode: z
           .enum(['auto', 'arn', 'tag'])
           .default('auto')

@@ -17,6 +17,7 @@ import {
 } from './iam-actions.ts';
 import {
   IAM_NAME_MAX,
+  GROUPS_PER_ACCOUNT,
   GROUPS_PER_USER,
   MANAGED_POLICIES_PER_GROUP,
   MANAGED_POLICIES_PER_ROLE,
@@ -57,7 +58,8 @@ export interface IamModelSettings {
   readonly accountId: string;
   /** IAM path of every group and policy gh2cc owns, e.g. `/gh2cc/my-org/`. */
   readonly path: string;
-  readonly groupPrefix: string;
+  /** Group name template with `{org}` and `{team}` (the owners' group uses team `owners@`). */
+  readonly groupName: string;
   /** `auto` uses repository ARNs while they fit in the managed-policy budget, else tags. */
   readonly mode: 'auto' | AccessMode;
   readonly maxPoliciesPerGroup: number;
@@ -413,7 +415,11 @@ export function buildDesiredIam(
   const groups: DesiredGroup[] = [];
 
   for (const g of grants) {
-    const name = safeName(`${settings.groupPrefix}${access.org}-${g.key === OWNERS_KEY ? 'owners@' : g.key}`);
+    const name = safeName(
+      settings.groupName
+        .replaceAll('{org}', access.org)
+        .replaceAll('{team}', g.key === OWNERS_KEY ? 'owners@' : g.key),
+    );
     const groupDenies = denies.get(g.key) ?? new Map<string, Denies>();
     const arnDocs = packStatements([...arnAllows(ctx, g), ...arnDenies(ctx, groupDenies)]);
     const fitsArn = arnDocs !== undefined && arnDocs.length <= settings.maxPoliciesPerGroup;
@@ -484,6 +490,10 @@ export function buildDesiredIam(
     });
   }
 
+  if (groups.length > GROUPS_PER_ACCOUNT)
+    warnings.push(
+      `${groups.length} groups for one org: IAM allows ${GROUPS_PER_ACCOUNT} per account by default (the quota can be raised)`,
+    );
   for (const [user, list] of userGroups)
     if (list.length > GROUPS_PER_USER)
       problems.push(

@@ -20,6 +20,8 @@ export const MANAGED_POLICY_MAX_CHARS = 6144;
 /** Managed policies attached to one group (and, by default, to one role). */
 export const MANAGED_POLICIES_PER_GROUP = 10;
 export const MANAGED_POLICIES_PER_ROLE = 10;
+/** IAM groups in one account (default quota). */
+export const GROUPS_PER_ACCOUNT = 300;
 /** Groups one IAM user can belong to. */
 export const GROUPS_PER_USER = 10;
 /** Versions kept per managed policy. */

@@ -74,7 +74,7 @@ export async function planIam(
     region,
     accountId,
     path,
-    groupPrefix: config.iam.groupPrefix,
+    groupName: config.iam.groupName,
     mode: config.iam.mode,
     maxPoliciesPerGroup: config.iam.maxPoliciesPerGroup,
     targetName: (name) => targets.get(name.toLowerCase()),

@@ -50,7 +50,7 @@ function settings(mode: IamModelSettings['mode']): IamModelSettings {
     region: REGION,
     accountId: ACCOUNT,
     path: '/gh2cc/acme/',
-    groupPrefix: 'gh2cc-',
+    groupName: 'gh2cc-{org}-{team}',
     mode,
     maxPoliciesPerGroup: POLICIES_PER_GROUP,
     targetName: (name) => name,
