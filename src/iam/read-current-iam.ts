@@ -64,8 +64,10 @@ export async function readCurrentIam(
   const groupNames = await step(`list IAM groups under ${scope.path}`, () =>
     allPages(async (Marker) => {
       const r = await iam.send(new ListGroupsCommand({ PathPrefix: scope.path, Marker }));
+      // Filtered here too: only what is under gh2cc's path is gh2cc's, whatever a server makes of PathPrefix
+      // (moto ignores it for groups).
       return {
-        items: (r.Groups ?? []).map((g) => g.GroupName ?? ''),
+        items: (r.Groups ?? []).filter((g) => g.Path === scope.path).map((g) => g.GroupName ?? ''),
         marker: r.Marker,
         truncated: r.IsTruncated,
       };
@@ -100,7 +102,11 @@ export async function readCurrentIam(
   const listed = await step(`list IAM policies under ${scope.path}`, () =>
     allPages(async (Marker) => {
       const r = await iam.send(new ListPoliciesCommand({ Scope: 'Local', PathPrefix: scope.path, Marker }));
-      return { items: r.Policies ?? [], marker: r.Marker, truncated: r.IsTruncated };
+      return {
+        items: (r.Policies ?? []).filter((p) => p.Path === scope.path),
+        marker: r.Marker,
+        truncated: r.IsTruncated,
+      };
     }),
   );
   const roleAttachments: Record<string, string[]> = {};

@@ -6,6 +6,7 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-codecommit';
 import {
+  CreateGroupCommand,
   CreateRoleCommand,
   CreateUserCommand,
   GetGroupCommand,
@@ -102,6 +103,10 @@ describe('gh2cc iam apply (sandbox GitHub, moto IAM)', () => {
       credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
     });
     for (const u of ['alice', 'bob', 'boss']) await iam.send(new CreateUserCommand({ UserName: u }));
+    // Another org's gh2cc group in the same account: never this org's to change.
+    await iam.send(
+      new CreateGroupCommand({ GroupName: 'gh2cc-iam-other-org-devs', Path: '/gh2cc/iam-other-org/' }),
+    );
     await iam.send(
       new CreateRoleCommand({
         RoleName: 'carol-role',
@@ -160,7 +165,10 @@ describe('gh2cc iam apply (sandbox GitHub, moto IAM)', () => {
   }
 
   async function groupsInIam(): Promise<Record<string, { users: string[]; policies: string[] }>> {
-    const groups = (await iam.send(new ListGroupsCommand({ PathPrefix: PATH }))).Groups ?? [];
+    // moto ignores PathPrefix for groups.
+    const groups = ((await iam.send(new ListGroupsCommand({ PathPrefix: PATH }))).Groups ?? []).filter(
+      (g) => g.Path === PATH,
+    );
     const out: Record<string, { users: string[]; policies: string[] }> = {};
     for (const g of groups) {
       const name = g.GroupName ?? '';
@@ -220,6 +228,8 @@ describe('gh2cc iam apply (sandbox GitHub, moto IAM)', () => {
     });
     expect(deny?.Condition?.['Null']).toEqual({ 'codecommit:References': 'false' });
 
+    const other = await iam.send(new GetGroupCommand({ GroupName: 'gh2cc-iam-other-org-devs' }));
+    expect(other.Group?.Path).toBe('/gh2cc/iam-other-org/');
     const again = await planJson();
     expect(again.changes).toEqual([]);
     expect(again.unmapped.map((u) => u.login)).toEqual(['dave']);
