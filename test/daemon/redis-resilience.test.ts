@@ -40,7 +40,7 @@ describe('the daemon against Redis going away, restarting, and Redis Cluster', {
     work = await tempDir('gh2cc-redis-faults-');
     sandbox = await startSandbox({ dir: join(work, 'sandbox'), log: createLogger({ level: 'silent' }) });
     await seedOrg(sandbox.githubDir, ORG, [
-      ...Array.from({ length: 8 }, (_, i) => ({ name: `p${i}`, commits: 200, tags: 3, blobBytes: 2000 })),
+      ...Array.from({ length: 5 }, (_, i) => ({ name: `p${i}`, commits: 150, tags: 3, blobBytes: 2000 })),
       { name: 'big', commits: 3000, blobBytes: 4000 },
       ...Array.from({ length: 3 }, (_, i) => ({ name: `c${i}`, commits: 30, branches: 2, tags: 2 })),
     ]);
@@ -59,7 +59,7 @@ describe('the daemon against Redis going away, restarting, and Redis Cluster', {
     const env = { REDIS_URL: redis.url, GH2CC_REDIS_PREFIX: `{r${randomBytes(3).toString('hex')}}` };
     const w = start(['worker', '--concurrency', '2'], env);
     await ready(w);
-    const names = Array.from({ length: 8 }, (_, i) => `p${i}`);
+    const names = Array.from({ length: 5 }, (_, i) => `p${i}`);
     expect(await gh2cc(['sync', ...names.map((n) => `${ORG}/${n}`)], { ...base, ...env }).exited).toBe(0);
     await eventually(
       async () =>
@@ -71,7 +71,7 @@ describe('the daemon against Redis going away, restarting, and Redis Cluster', {
     await new Promise((r) => setTimeout(r, 1500));
     redis = await startRedis({ appendonly: true, dir, port: redis.port });
     services.push(redis);
-    await eventually(() => equal(names), 120_000, 'all 8 repositories equal after the restart');
+    await eventually(() => equal(names), 120_000, 'all 5 repositories equal after the restart');
     const status = gh2cc(['status', '--json'], { ...base, ...env });
     expect(await status.exited).toBe(0);
     const repos = (JSON.parse(status.stdout()) as { repos: { repo: string; state: string }[] }).repos;

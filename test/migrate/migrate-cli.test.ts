@@ -51,7 +51,7 @@ describe('gh2cc migrate against the sandbox', () => {
     await seedOrg(
       sandbox.githubDir,
       'slow',
-      Array.from({ length: 6 }, (_, i) => ({ name: `s${i}`, commits: 400, tags: 4 })),
+      Array.from({ length: 4 }, (_, i) => ({ name: `s${i}`, commits: 200, tags: 4 })),
     );
     env = { ...sandbox.info.env, GH2CC_CACHE_DIR: join(work, 'cache') };
   });
@@ -172,7 +172,7 @@ describe('gh2cc migrate against the sandbox', () => {
     expect((JSON.parse(dry.stdout()) as { errors: string[] }).errors[0]).toContain('name collision');
   });
 
-  // Three runs of six 400-commit repositories in small increments: minutes on a loaded 2-core machine.
+  // Three runs of four 200-commit repositories in small increments: a minute or more on a loaded 2-core machine.
   it(
     'resumes after being killed mid-run and after Ctrl-C, ending verified without pushing anything twice',
     { timeout: 240_000 },
