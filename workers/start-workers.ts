@@ -10,8 +10,7 @@ import { createMigrateProcessor } from './migrate-processor.ts';
 import { createReconcileProcessor } from './reconcile-processor.ts';
 import { createSyncProcessor, type SyncObserver } from './sync-processor.ts';
 
-/** Queues that have a processor. */
-export const PROCESSED_QUEUES: readonly QueueKind[] = ['migrate', 'sync', 'reconcile', 'drift', 'iam'];
+export { PROCESSED_QUEUES } from '../src/jobs/queues.ts';
 
 export interface WorkerOptions {
   readonly redisUrl: string;

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { awsCredentialProvider } from '../codecommit/aws-credentials.ts';
 import {
   answerCredentialRequest,
   formatCredential,
@@ -36,6 +35,8 @@ export function registerCredentialCommand(program: Command, _ctx: CliContext): v
         }
         return;
       }
+      // Only here: git calls the helper often, and the SDK's credential chain is slow to load.
+      const { awsCredentialProvider } = await import('../codecommit/aws-credentials.ts');
       const creds = await awsCredentialProvider(config)();
       printRaw(formatCredential(answerCredentialRequest(request, creds, config.aws.region)));
     });

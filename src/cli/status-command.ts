@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/schema.ts';
 import { renderTable } from '../migrate/report.ts';
-import { createRedis } from '../queue/redis-connection.ts';
 import { shownState, type RepoState } from '../state/repo-state.ts';
-import { StateStore } from '../state/state-store.ts';
+import type { StateStore } from '../state/state-store.ts';
 import { ConfigError } from '../util/errors.ts';
 import { EXIT_FAILED, EXIT_OK, type CliContext } from './cli-context.ts';
 import { loadCliConfig } from './load-cli-config.ts';
@@ -43,6 +42,9 @@ export async function redisForCli(
     throw new ConfigError([
       { path: 'redis.url', message: 'required: the daemon’s Redis (--redis-url or REDIS_URL)' },
     ]);
+  // Loaded on use: ioredis is not for every command's start-up.
+  const { createRedis } = await import('../queue/redis-connection.ts');
+  const { StateStore } = await import('../state/state-store.ts');
   // A status query should fail fast when Redis is away, not queue commands forever as workers do.
   const redis = createRedis(url, 'gh2cc-cli', { cluster: config.redis.cluster, failFast: true });
   return {

@@ -1,8 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { enqueueSync } from '../jobs/enqueue-sync.ts';
-import { retryingJob } from '../jobs/job-options.ts';
-import { openQueues } from '../jobs/open-queues.ts';
-import { createRedis } from '../queue/redis-connection.ts';
 import type { RepoState } from '../state/repo-state.ts';
 import { EXIT_FAILED, EXIT_OK, type CliContext } from './cli-context.ts';
 import { print, printError } from './output.ts';
@@ -81,6 +77,10 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
         opts: { config?: string; redisUrl?: string; wait?: boolean; timeout: number; json?: boolean },
       ) => {
         const cli = await redisForCli(opts, ctx.env);
+        const { createRedis } = await import('../queue/redis-connection.ts');
+        const { openQueues } = await import('../jobs/open-queues.ts');
+        const { enqueueSync } = await import('../jobs/enqueue-sync.ts');
+        const { retryingJob } = await import('../jobs/job-options.ts');
         const connection = createRedis(cli.url, 'gh2cc-cli-queue', { cluster: cli.cluster, failFast: true });
         const queues = openQueues(connection, cli.prefix);
         try {

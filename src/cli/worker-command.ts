@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../util/errors.ts';
-import { createLogger } from '../util/logger.ts';
-import { PROCESSED_QUEUES, startWorkers } from '../../workers/start-workers.ts';
+import { PROCESSED_QUEUES } from '../jobs/queues.ts';
 import type { CliContext } from './cli-context.ts';
 import { addWorkerOptions, type DaemonCliOptions } from './daemon-options.ts';
 import { loadCliConfig } from './load-cli-config.ts';
@@ -42,6 +41,9 @@ async function runDaemonCli(
       { path: 'redis.url', message: 'required: where the job queues live (--redis-url or REDIS_URL)' },
     ]);
   // Buffered lines: the HTTP part logs every webhook delivery, and a burst must not block on stderr.
+  // Loaded here, not at start: every other command (and --help) would pay for BullMQ, fastify and the SDKs.
+  const { createLogger } = await import('../util/logger.ts');
+  const { startWorkers } = await import('../../workers/start-workers.ts');
   const log = createLogger({ level: (opts.logLevel ?? config.log.level) as 'info', sync: !parts.http });
   const { startDaemon } = await import('../daemon/start-daemon.ts');
   const queues = opts.queues ?? PROCESSED_QUEUES;

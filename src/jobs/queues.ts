@@ -21,6 +21,9 @@ export const QUEUES = {
 export type QueueKind = keyof typeof QUEUES;
 export const QUEUE_KINDS = Object.keys(QUEUES) as QueueKind[];
 
+/** Queues `gh2cc worker` has a processor for (workers/start-workers.ts builds one for each). */
+export const PROCESSED_QUEUES: readonly QueueKind[] = ['migrate', 'sync', 'reconcile', 'drift', 'iam'];
+
 export type SyncReason = 'webhook' | 'schedule' | 'reconcile' | 'manual';
 
 export interface SyncJobData {
