@@ -118,6 +118,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         await app?.close().catch(() => undefined);
         // With Redis unreachable a job can neither finish nor be handed back: waiting would only delay the exit.
         await workers?.close(redis.status === 'ready' ? graceMs : 0);
+        // What the last jobs had to say goes out before the process ends (bounded by the notifier).
+        await ctx.notifier.close();
         await Promise.race([queues.close(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(
           () => undefined,
         );

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import { createMirrorContext } from '../mirror/mirror-context.ts';
+import { awsCredentialProvider } from '../codecommit/aws-credentials.ts';
+import { createNotifier } from '../sns/create-notifier.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
 import { StateStore } from '../state/state-store.ts';
 import type { JobContext } from './job-context.ts';
@@ -11,8 +13,10 @@ export function createJobContext(
   redis: RedisClient,
   options: { lockDurationMs: number },
 ): JobContext {
+  const mirror = createMirrorContext(config, log);
   return {
-    ...createMirrorContext(config, log),
+    ...mirror,
+    notifier: createNotifier(config, awsCredentialProvider(config), log),
     redis,
     prefix: config.redis.prefix,
     state: new StateStore(redis, config.redis.prefix),

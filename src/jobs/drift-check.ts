@@ -8,6 +8,8 @@ import { errorMessage } from '../util/errors.ts';
 import { enqueueSync } from './enqueue-sync.ts';
 import { holdRepo } from './hold-repo.ts';
 import type { JobContext } from './job-context.ts';
+import { notifyStateChange } from './notify-state-change.ts';
+import type { RepoState } from '../state/repo-state.ts';
 import { retryingJob } from './job-options.ts';
 import type { DriftJobData, SyncJobData } from './queues.ts';
 
@@ -74,7 +76,7 @@ export async function runDriftCheck(
         );
         const current = (await ctx.state.get(prev.repo)) ?? prev;
         const divergentRefs = found.divergent.map((d) => d.ref);
-        await ctx.state.put({
+        const checked: RepoState = {
           ...current,
           divergentRefs,
           heads: found.heads,
@@ -85,7 +87,9 @@ export async function runDriftCheck(
               : divergentRefs.length > 0
                 ? 'diverged'
                 : 'ok',
-        });
+        };
+        await ctx.state.put(checked);
+        notifyStateChange(ctx, current, checked);
         if (divergentRefs.length > 0) {
           diverged += 1;
           log.warn(

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ownerOf } from '../config/owner-of.ts';
+import { buildNotification } from '../core/notification.ts';
 import { errorMessage } from '../util/errors.ts';
 import { holdRepo } from './hold-repo.ts';
 import type { JobContext } from './job-context.ts';
@@ -59,8 +60,18 @@ export async function runIamReconcile(
       );
       return { ...summary, outcome: 'blocked' };
     }
-    if (restored.length > 0)
+    if (restored.length > 0) {
       log.warn({ policies: restored }, 'IAM drift: gh2cc-owned policies differ from the model; restoring');
+      ctx.notifier.notify(
+        buildNotification({
+          eventType: 'iam-drift',
+          org: owner.org,
+          repository: null,
+          summary: `${restored.length} gh2cc IAM polic${restored.length === 1 ? 'y differs' : 'ies differ'} from GitHub's teams; restoring`,
+          details: { policies: restored, path: run.desired.path },
+        }),
+      );
+    }
     await applyIamPlan(deps.iam, deps.codecommit, run.plan, {
       ...run.applyContext,
       ...(signal === undefined ? {} : { signal }),

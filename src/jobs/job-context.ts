@@ -1,6 +1,7 @@
 import type { MirrorContext } from '../mirror/mirror-context.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
 import type { StateStore } from '../state/state-store.ts';
+import type { Notifier } from '../sns/create-notifier.ts';
 
 /** What job processors share in one worker process: the mirror's clients, Redis, and the state store. */
 export interface JobContext extends MirrorContext {
@@ -9,4 +10,6 @@ export interface JobContext extends MirrorContext {
   readonly state: StateStore;
   /** How long a repository stays held without renewal; a dead worker's repository is free after it. */
   readonly lockDurationMs: number;
+  /** Drift, failures and recoveries go here: SNS when notify.snsTopicArn is set, else the log. */
+  readonly notifier: Notifier;
 }

@@ -7,6 +7,7 @@ import { jobSyncDeps } from './job-sync-deps.ts';
 import { syncRepo } from '../mirror/sync-repo.ts';
 import { applySyncResult, initialState, type RepoState } from '../state/repo-state.ts';
 import type { JobContext } from './job-context.ts';
+import { notifyStateChange } from './notify-state-change.ts';
 import { Gh2ccError } from '../util/errors.ts';
 import { isPermanentFailure } from './permanent-failure.ts';
 import type { SyncJobData } from './queues.ts';
@@ -44,14 +45,17 @@ export async function runSyncJob(
     // GitHub said no for good (gone, or the token may not read it): say so in the state, then stop retrying.
     if (err instanceof Gh2ccError && !err.retryable) {
       const known = await ctx.state.get(fullName);
-      if (known !== undefined && known.state !== 'stopped')
-        await ctx.state.put({
+      if (known !== undefined && known.state !== 'stopped') {
+        const failing: RepoState = {
           ...known,
           state: 'failing',
           lastError: err.message,
           lastErrorCode: err.code,
           consecutiveFailures: known.consecutiveFailures + 1,
-        });
+        };
+        await ctx.state.put(failing);
+        notifyStateChange(ctx, known, failing);
+      }
     }
     throw err;
   }
@@ -115,6 +119,8 @@ export async function runSyncJob(
     latest.ensureRequestedAt !== undefined &&
     latest.ensureRequestedAt >= startedAt.toISOString();
   await ctx.state.put(owed ? { ...next, ensureRequested: true } : next);
+  // Compared with the state before this sync (not the `syncing` in between): what changed for people.
+  notifyStateChange(ctx, prev, next);
   await ctx.state.pushHistory(source.fullName, {
     at: now.toISOString(),
     result: result.status,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -19,6 +19,9 @@ import {
 } from '../helpers/mirror-checks.ts';
 import { eventually, gh2cc, type RunningProcess } from '../helpers/processes.ts';
 import { seedOrg } from '../helpers/seed-org.ts';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { topicWithQueue, type ReceivedNotification } from '../helpers/sns-queue.ts';
 
 const redisUrl = inject('redisUrl');
 const ORG = 'dorg';
@@ -36,6 +39,7 @@ describe(
     let sandbox: RunningSandbox;
     let env: Record<string, string>;
     let daemon: RunningProcess;
+    let topic: Awaited<ReturnType<typeof topicWithQueue>>;
 
     beforeAll(async () => {
       const work = await tempDir('gh2cc-daemon-');
@@ -46,8 +50,11 @@ describe(
         { name: 'gamma', commits: 3 },
         { name: 'delta', commits: 2, pulls: 1 },
       ]);
+      topic = await topicWithQueue(inject('motoUrl'));
       env = {
         ...sandbox.info.env,
+        GH2CC_SNS_TOPIC_ARN: topic.topicArn,
+        AWS_ENDPOINT_URL_SNS: inject('motoUrl'),
         GH2CC_ORG: ORG,
         REDIS_URL: redisUrl,
         GH2CC_REDIS_PREFIX: `{d${randomBytes(4).toString('hex')}}`,
@@ -63,6 +70,7 @@ describe(
     afterAll(async () => {
       daemon.child.kill('SIGTERM');
       await daemon.exited;
+      topic.close();
       await sandbox.close();
     });
 
@@ -122,6 +130,51 @@ describe(
       const sides = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'alpha');
       expect(sides.codecommit?.get('refs/heads/rogue')).toBe(sha);
       expect(sides.github.has('refs/heads/rogue')).toBe(false);
+
+      // One message on the SNS topic for the drift, however many drift checks (every 2 s) see it again.
+      const started = Date.now();
+      const received: ReceivedNotification[] = [];
+      await eventually(
+        async () => {
+          received.push(...(await topic.drain()));
+          return received.some((n) => n.message.eventType === 'drift-found') && Date.now() - started > 7000;
+        },
+        30_000,
+        'the drift message and three more drift checks',
+      );
+      const found = received.filter((n) => n.message.repository === `${ORG}/alpha`);
+      expect(found.map((n) => n.message.eventType)).toEqual(['drift-found']);
+      expect(found[0]?.attributes).toMatchObject({ eventType: 'drift-found', repository: `${ORG}/alpha` });
+      expect(found[0]?.message.details['added']).toEqual(['refs/heads/rogue']);
+      const validate = new Ajv2020({ strict: true, allErrors: true });
+      addFormats.default(validate);
+      const schema = JSON.parse(await readFile('schemas/notification.v1.schema.json', 'utf8')) as object;
+      expect(validate.validate(schema, found[0]?.message), validate.errorsText()).toBe(true);
+
+      // Someone removes the rogue branch: one message saying the drift is resolved.
+      await pushToCodecommit(sandbox.info, bare, 'alpha', ':refs/heads/rogue');
+      const after: ReceivedNotification[] = [];
+      await eventually(
+        async () => {
+          after.push(...(await topic.drain()));
+          return after.some((n) => n.message.eventType === 'drift-resolved');
+        },
+        30_000,
+        'the drift-resolved message',
+      );
+      await new Promise((r) => setTimeout(r, 5000));
+      after.push(...(await topic.drain()));
+      expect(
+        after.filter((n) => n.message.repository === `${ORG}/alpha`).map((n) => n.message.eventType),
+      ).toEqual(['drift-resolved']);
+
+      // Diverged again, for the metrics test below (gh2cc_repos_in_drift).
+      await pushToCodecommit(sandbox.info, bare, 'alpha', `${sha}:refs/heads/rogue`);
+      await eventually(
+        async () => (await statusJson(env)).find((s) => s.repo === `${ORG}/alpha`)?.state === 'diverged',
+        20_000,
+        'alpha diverged again',
+      );
     });
 
     it('follows repositories created, renamed, archived and deleted on GitHub; deletes nothing in CodeCommit', async () => {

@@ -1,0 +1,64 @@
+import { buildNotification, type NotificationInput } from '../core/notification.ts';
+import type { RepoState } from '../state/repo-state.ts';
+import { stateEvents, type StateEvent } from '../state/state-events.ts';
+import type { JobContext } from './job-context.ts';
+
+function input(org: string, after: RepoState, e: StateEvent): NotificationInput {
+  const repository = after.repo;
+  switch (e.kind) {
+    case 'drift-found':
+      return {
+        eventType: 'drift-found',
+        org,
+        repository,
+        summary: `${repository}: ${e.added.length} CodeCommit ref(s) changed outside gh2cc (${e.added.slice(0, 3).join(', ')}${e.added.length > 3 ? ', …' : ''}); left untouched`,
+        details: { target: after.target, divergentRefs: e.refs, added: e.added },
+      };
+    case 'drift-resolved':
+      return {
+        eventType: 'drift-resolved',
+        org,
+        repository,
+        summary: `${repository}: CodeCommit matches GitHub again`,
+        details: { target: after.target, divergentRefs: e.refs },
+      };
+    case 'sync-failing':
+      return {
+        eventType: 'sync-failing',
+        org,
+        repository,
+        summary: `${repository}: sync failing after ${e.failures} attempt(s): ${e.error}`,
+        details: { target: after.target, error: e.error, code: e.code ?? null, failures: e.failures },
+      };
+    case 'sync-recovered':
+      return {
+        eventType: 'sync-recovered',
+        org,
+        repository,
+        summary: `${repository}: syncing again after ${e.failures} failure(s)`,
+        details: { target: after.target, failures: e.failures },
+      };
+  }
+}
+
+/**
+ * Tells the notifier what changed between two states of a repository (drift found or resolved, sync failing
+ * or recovered) — on change only, so a cycle that finds the same drift again sends nothing. The FIFO
+ * deduplication key is the change itself, so two workers recording the same transition send it once.
+ */
+export function notifyStateChange(
+  ctx: Pick<JobContext, 'notifier' | 'config'>,
+  before: RepoState | undefined,
+  after: RepoState,
+): void {
+  const org = after.repo.split('/')[0] ?? '';
+  for (const e of stateEvents(before, after)) {
+    const key =
+      e.kind === 'drift-found'
+        ? `${e.kind}:${[...e.refs].sort().join(',')}`
+        : e.kind === 'drift-resolved'
+          ? `${e.kind}:${[...e.refs].sort().join(',')}`
+          : `${e.kind}:${after.lastSyncAt ?? ''}`;
+    ctx.notifier.notify(buildNotification(input(org, after, e)), { dedupKey: key });
+  }
+}
