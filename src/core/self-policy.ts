@@ -245,7 +245,6 @@ export const SELF_POLICY_CALLS: readonly SelfPolicyCall[] = [
     resource: 'sns-topic',
     modes: ['daemon'],
     why: 'notify.snsTopicArn: the daemon reports failures and drift',
-    planned: true,
   },
   {
     service: 'sts',
