@@ -3,8 +3,7 @@ import { awsCredentialProvider } from '../codecommit/aws-credentials.ts';
 import { createCodeCommitClient } from '../codecommit/create-codecommit-client.ts';
 import { requireKeys } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
-import { createGithubClient } from '../github/create-github-client.ts';
-import { githubCredentials } from '../github/github-credentials.ts';
+import { githubClientFor } from '../github/github-client-for.ts';
 import { callerAccount, createIamClient } from './create-iam-client.ts';
 import type { IamDeps } from './plan-iam.ts';
 
@@ -17,7 +16,6 @@ export async function createIamDeps(config: Config, log: Logger, signal?: AbortS
       : [{ key: 'github.token', why: "to read the org's teams, members and branch protection" }]),
     { key: 'aws.region', why: 'the region of the CodeCommit repositories the policies name' },
   ]);
-  const gh = githubCredentials(config);
   const credentials = awsCredentialProvider(config);
   const account =
     config.iam.accountId === undefined
@@ -26,12 +24,7 @@ export async function createIamDeps(config: Config, log: Logger, signal?: AbortS
   return {
     config,
     log,
-    github: createGithubClient({
-      apiUrl: config.github.apiUrl,
-      token: gh.kind === 'token' ? (config.github.token ?? '') : gh.token,
-      log,
-      timeoutMs: config.github.timeout,
-    }),
+    github: githubClientFor(config, log),
     iam: createIamClient(config, credentials),
     codecommit: createCodeCommitClient(config, credentials),
     account,

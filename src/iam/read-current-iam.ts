@@ -152,36 +152,33 @@ export async function readCurrentIam(
     ),
   );
 
-  const missingUsers = (
-    await Promise.all(
-      scope.users.map((user) =>
-        limit(async () => {
-          try {
-            await iam.send(new GetUserCommand({ UserName: user }));
-            return [];
-          } catch (err) {
-            if (isNotFound(err)) return [user];
-            throw classifyIamError(err, `read IAM user ${user}`);
-          }
-        }),
-      ),
-    )
-  ).flat();
-  const missingRoles = (
-    await Promise.all(
-      scope.roles.map((role) =>
-        limit(async () => {
-          try {
-            await iam.send(new GetRoleCommand({ RoleName: role }));
-            return [];
-          } catch (err) {
-            if (isNotFound(err)) return [role];
-            throw classifyIamError(err, `read IAM role ${role}`);
-          }
-        }),
-      ),
-    )
-  ).flat();
+  /** The names `get` reports as not existing (NoSuchEntity); any other error stops the read. */
+  const missing = async (
+    names: readonly string[],
+    what: string,
+    get: (name: string) => Promise<unknown>,
+  ): Promise<string[]> =>
+    (
+      await Promise.all(
+        names.map((name) =>
+          limit(async () => {
+            try {
+              await get(name);
+              return [];
+            } catch (err) {
+              if (isNotFound(err)) return [name];
+              throw classifyIamError(err, `read IAM ${what} ${name}`);
+            }
+          }),
+        ),
+      )
+    ).flat();
+  const missingUsers = await missing(scope.users, 'user', (UserName) =>
+    iam.send(new GetUserCommand({ UserName })),
+  );
+  const missingRoles = await missing(scope.roles, 'role', (RoleName) =>
+    iam.send(new GetRoleCommand({ RoleName })),
+  );
 
   const repoTags: Record<string, Record<string, string>> = {};
   const missingRepos: string[] = [];

@@ -6,7 +6,8 @@ import { createCodeCommitClient } from '../codecommit/create-codecommit-client.t
 import { createCodeCommitRemote, type CodeCommitRemote } from '../codecommit/git-remote.ts';
 import { requireKeys } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
-import { createGithubClient, type GithubClient } from '../github/create-github-client.ts';
+import type { GithubClient } from '../github/create-github-client.ts';
+import { githubClientFor } from '../github/github-client-for.ts';
 import { githubCredentials } from '../github/github-credentials.ts';
 import type { GitAuth } from '../git/git-auth.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../util/retry.ts';
@@ -46,12 +47,7 @@ export function createMirrorContext(
   return {
     config,
     log,
-    github: createGithubClient({
-      apiUrl: config.github.apiUrl,
-      token: gh.kind === 'token' ? (config.github.token ?? '') : gh.token,
-      log,
-      timeoutMs: config.github.timeout,
-    }),
+    github: githubClientFor(config, log, gh),
     codecommit: createCodeCommitClient(config, credentials),
     remote: createCodeCommitRemote(config, credentials),
     // GitHub accepts a token as the password of any user name; x-access-token is what Apps use.
