@@ -54,5 +54,5 @@ describe('gh2cc demo', () => {
     } finally {
       await sandbox.close();
     }
-  });
+  }, 180_000); // ~50 s on an idle 2-core machine; more under a full test run
 });
