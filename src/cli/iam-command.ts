@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { ownerOf } from '../config/owner-of.ts';
 import type { Config } from '../config/schema.ts';
 import type { IamChange } from '../core/iam-plan.ts';
-import type { IamRun } from '../iam/plan-iam.ts';
+import type { IamDeps, IamRun } from '../iam/plan-iam.ts';
 import { Gh2ccError } from '../util/errors.ts';
 import { defaultLogFile } from '../util/file-logger.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliContext } from './cli-context.ts';
@@ -55,7 +55,16 @@ async function userMapOf(config: Config) {
   return loadUserMap(config.iam.userMap);
 }
 
-async function runPlan(opts: IamCliOptions, env: CliContext['env'], signal?: AbortSignal): Promise<IamRun> {
+interface PlannedIam extends IamRun {
+  /** The clients and log the plan used; apply makes its changes with the same ones. */
+  readonly deps: IamDeps;
+}
+
+async function runPlan(
+  opts: IamCliOptions,
+  env: CliContext['env'],
+  signal?: AbortSignal,
+): Promise<PlannedIam> {
   if (opts.logFile !== undefined) await checkOutputPath('--log-file', opts.logFile);
   const config = await loadCliConfig(opts.config, overrides(opts), env);
   const org = await orgOf(config);
@@ -68,7 +77,7 @@ async function runPlan(opts: IamCliOptions, env: CliContext['env'], signal?: Abo
   const { createIamDeps } = await import('../iam/create-iam-deps.ts');
   const { planIam } = await import('../iam/plan-iam.ts');
   const deps = await createIamDeps(config, log, signal);
-  return planIam(deps, org, userMap);
+  return { ...(await planIam(deps, org, userMap)), deps };
 }
 
 const SIGN: Record<IamChange['op'], string> = {
@@ -148,14 +157,8 @@ async function applyCommand(opts: IamCliOptions, env: CliContext['env']): Promis
     }
     if (run.plan.changes.length === 0) return EXIT_OK;
     const { applyIamPlan, describeChange } = await import('../iam/apply-iam-plan.ts');
-    const { createIamDeps } = await import('../iam/create-iam-deps.ts');
-    const config = await loadCliConfig(opts.config, overrides(opts), env);
-    const log = openLogFile(
-      defaultLogFile(opts.logFile, 'iam'),
-      opts.logLevel ?? config.log.level,
-      opts.logFile !== undefined,
-    );
-    const deps = await createIamDeps(config, log, stop.signal);
+    const { deps } = run;
+    const { log } = deps;
     print('');
     const n = await applyIamPlan(deps.iam, deps.codecommit, run.plan, {
       ...run.applyContext,

@@ -54,11 +54,9 @@ export function notifyStateChange(
   const org = after.repo.split('/')[0] ?? '';
   for (const e of stateEvents(before, after)) {
     const key =
-      e.kind === 'drift-found'
+      e.kind === 'drift-found' || e.kind === 'drift-resolved'
         ? `${e.kind}:${[...e.refs].sort().join(',')}`
-        : e.kind === 'drift-resolved'
-          ? `${e.kind}:${[...e.refs].sort().join(',')}`
-          : `${e.kind}:${after.lastSyncAt ?? ''}`;
+        : `${e.kind}:${after.lastSyncAt ?? ''}`;
     ctx.notifier.notify(buildNotification(input(org, after, e)), { dedupKey: key });
   }
 }
