@@ -7,6 +7,7 @@ import { registerCredentialCommand } from './credential-command.ts';
 import { registerSandboxCommand } from './sandbox-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
 import { registerVerifyCommand } from './verify-command.ts';
+import { registerDriftCommand } from './drift-command.ts';
 import { registerDemoCommand } from './demo-command.ts';
 import { registerDaemonCommand, registerServeCommand, registerWorkerCommand } from './worker-command.ts';
 import { registerStatusCommand } from './status-command.ts';
@@ -20,6 +21,7 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride();
   registerMigrateCommand(program, ctx);
   registerVerifyCommand(program, ctx);
+  registerDriftCommand(program, ctx);
   registerDemoCommand(program, ctx);
   registerWorkerCommand(program, ctx);
   registerDaemonCommand(program, ctx);

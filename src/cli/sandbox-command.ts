@@ -6,7 +6,7 @@ import { stopRequested } from './stop-signals.ts';
 import type { CliContext } from './cli-context.ts';
 import { printRaw } from './output.ts';
 
-export function registerSandboxCommand(program: Command, _ctx: CliContext): void {
+export function registerSandboxCommand(program: Command, ctx: CliContext): void {
   program
     .command('sandbox')
     .description('Run local GitHub-compatible and CodeCommit-compatible servers until Ctrl-C')
@@ -18,6 +18,10 @@ export function registerSandboxCommand(program: Command, _ctx: CliContext): void
     .option('--region <region>', 'AWS region the CodeCommit side pretends to be', 'us-east-1')
     .option('--latency <ms>', 'delay added to every request', parseNonNegative, 0)
     .option('--webhook-url <url>', 'where to send GitHub-style webhooks for pushes')
+    .option(
+      '--sns-endpoint <url>',
+      'SNS-compatible endpoint (e.g. moto) that CodeCommit repository triggers publish to (default: AWS_ENDPOINT_URL_SNS)',
+    )
     .option('--log-level <level>', 'log level (logs go to stderr)', 'info')
     .action(
       async (opts: {
@@ -29,6 +33,7 @@ export function registerSandboxCommand(program: Command, _ctx: CliContext): void
         region: string;
         latency: number;
         webhookUrl?: string;
+        snsEndpoint?: string;
         logLevel: string;
       }) => {
         if (opts.seed !== undefined && opts.seed !== 'demo') {
@@ -38,6 +43,7 @@ export function registerSandboxCommand(program: Command, _ctx: CliContext): void
         const { startSandbox } = await import('../sandbox/start-sandbox.ts');
         const { createLogger } = await import('../util/logger.ts');
         const log = createLogger({ level: opts.logLevel as 'info' });
+        const snsEndpoint = opts.snsEndpoint ?? (ctx.env['AWS_ENDPOINT_URL_SNS'] || undefined);
         const sandbox = await startSandbox({
           dir: resolve(opts.dir),
           ...(opts.seed === 'demo' ? { seed: 'demo' as const } : {}),
@@ -47,6 +53,7 @@ export function registerSandboxCommand(program: Command, _ctx: CliContext): void
           region: opts.region,
           latencyMs: opts.latency,
           ...(opts.webhookUrl === undefined ? {} : { webhookUrl: opts.webhookUrl }),
+          ...(snsEndpoint === undefined ? {} : { snsEndpoint }),
           log,
         });
         // The one line a script reads to find the servers; it carries the sandbox's own throwaway secrets.

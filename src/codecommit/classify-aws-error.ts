@@ -29,6 +29,20 @@ export function classifyAwsError(err: unknown, what: string): Gh2ccError {
       fix: 'add a rename for it under migrate.renames',
     });
   }
+  if (/InvalidRepositoryTrigger(DestinationArn|Region)/.test(name)) {
+    return new Gh2ccError('config', msg, {
+      cause: err,
+      retryable: false,
+      fix: 'notify.snsTopicArn must name an existing SNS topic in the region of the CodeCommit repositories (aws.region)',
+    });
+  }
+  if (/MaximumRepositoryTriggersExceeded/.test(name)) {
+    return new Gh2ccError('conflict', msg, {
+      cause: err,
+      retryable: false,
+      fix: 'a repository takes at most 10 triggers: remove one, or turn notify.codecommitTriggers off',
+    });
+  }
   if (/RepositoryDoesNotExist/.test(name))
     return new Gh2ccError('not-found', msg, { cause: err, retryable: false });
   if (/RepositoryLimitExceeded|RepositoryNameExists/.test(name)) {

@@ -22,11 +22,11 @@ const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v
   return Math.round(Number(m[1]) * (units[(m[2] ?? 'B').toUpperCase()] ?? 1));
 });
 
-/** A duration as users write it (`30s`, `2m`, `500ms`; a bare number is seconds), in milliseconds. */
+/** A duration as users write it (`30s`, `2m`, `500ms`, `30d`; a bare number is seconds), in milliseconds. */
 const duration = z.union([z.number().positive(), z.string()]).transform((value, ctx) => {
   const text = typeof value === 'number' ? `${value}s` : value.trim();
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(text);
-  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(text);
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
   const millis = m === null ? NaN : Number(m[1]) * (unit[(m[2] ?? 's').toLowerCase()] ?? 1000);
   if (!(millis >= 100)) {
     ctx.addIssue({ code: 'custom', message: 'expected a duration of at least 100ms, such as 30s or 2m' });
@@ -34,6 +34,8 @@ const duration = z.union([z.number().positive(), z.string()]).transform((value, 
   }
   return Math.round(millis);
 });
+
+const divergencePolicy = z.enum(['alert', 'overwrite']);
 
 export const GitAuthSchema = z.enum(['sigv4', 'https-git-credentials', 'ssh']);
 
@@ -237,8 +239,32 @@ export const ConfigSchema = z
           .string()
           .regex(/^arn:aws[a-z-]*:sns:[^:]+:\d{12}:.+$/, 'expected an SNS topic ARN')
           .optional(),
+        driftReminder: duration
+          .optional()
+          .describe(
+            'tell again about drift still there this long after the last notice (e.g. 24h or 7d); default: once',
+          ),
+        codecommitTriggers: z
+          .union([
+            z.boolean(),
+            z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+          ])
+          .default(false)
+          .describe(
+            'put a trigger (gh2cc-drift) on each mirrored CodeCommit repository that publishes every reference change to snsTopicArn, so direct pushes to CodeCommit are reported by AWS itself',
+          ),
       })
       .strict()
+      .superRefine((notify, ctx) => {
+        if (notify.codecommitTriggers && notify.snsTopicArn === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['snsTopicArn'],
+            message:
+              'required when codecommitTriggers is on (the topic the CodeCommit triggers publish to): set it, or turn codecommitTriggers off',
+          });
+        }
+      })
       .prefault({}),
     mirror: z
       .object({
@@ -266,6 +292,22 @@ export const ConfigSchema = z
           .min(1)
           .default(1000)
           .describe('git over HTTP(S): bytes per second below which a transfer counts as stalled'),
+        onDivergence: divergencePolicy
+          .default('alert')
+          .describe(
+            "a ref changed in CodeCommit outside gh2cc: alert (leave it, notify) or overwrite (back its tip up under refs/heads/gh2cc-backup/, then make it GitHub's)",
+          ),
+        onDivergenceFor: z
+          .record(nonEmpty, divergencePolicy)
+          .default({})
+          .describe(
+            'per-repository onDivergence: glob of owner/name (or of the name alone) → alert|overwrite; the first matching entry wins',
+          ),
+        backupRetention: duration
+          .default(30 * 86_400_000)
+          .describe(
+            'how long backup refs (tips replaced by an overwrite, a GitHub force-push or deletion) are kept, e.g. 30d',
+          ),
         gitLowSpeedTime: duration
           .default(120_000)
           .describe(
@@ -346,9 +388,13 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   GH2CC_DRIFT_EVERY: 'daemon.driftEvery',
   GH2CC_CACHE_MAX_BYTES: 'mirror.cacheMaxBytes',
   GH2CC_RETRIES: 'mirror.retries',
+  GH2CC_ON_DIVERGENCE: 'mirror.onDivergence',
+  GH2CC_BACKUP_RETENTION: 'mirror.backupRetention',
   GH2CC_JOB_ATTEMPTS: 'daemon.jobAttempts',
   GH2CC_JOB_BACKOFF: 'daemon.jobBackoff',
   GH2CC_SNS_TOPIC_ARN: 'notify.snsTopicArn',
+  GH2CC_DRIFT_REMINDER: 'notify.driftReminder',
+  GH2CC_CODECOMMIT_TRIGGERS: 'notify.codecommitTriggers',
   GH2CC_IAM_USER_MAP: 'iam.userMap',
   GH2CC_IAM_PATH: 'iam.path',
   GH2CC_IAM_MODE: 'iam.mode',

@@ -1,3 +1,4 @@
+import { backupRefName } from './backup-ref.ts';
 import type { RefAction } from './ref-plan.ts';
 
 /** CodeCommit refuses a push with more ref updates than this. */
@@ -9,10 +10,16 @@ export interface RefUpdateSpec {
   readonly sha: string | undefined;
   /** The value CodeCommit must still have (lease); '' means the ref must not exist yet. */
   readonly expect: string;
+  /** A backup ref: the ref whose tip it preserves (which must not be replaced unless this lands). */
+  readonly backupOf?: string;
 }
 
 export interface PushStep {
-  readonly kind: 'increment' | 'branches' | 'refs' | 'tags' | 'deletes';
+  /**
+   * `backups` come first: the tips later steps replace or delete, kept under backup refs (see
+   * backup-ref.ts). `expire` removes backup refs past their retention, last of all.
+   */
+  readonly kind: 'backups' | 'increment' | 'branches' | 'refs' | 'tags' | 'deletes' | 'expire';
   readonly updates: readonly RefUpdateSpec[];
 }
 
@@ -39,6 +46,12 @@ export function planPushSteps(
   actions: readonly RefAction[],
   increments: ReadonlyMap<string, readonly string[]>,
   maxRefsPerPush: number,
+  options: {
+    /** The time backup refs are named after (default now). */
+    readonly now?: Date;
+    /** Backup refs past their retention (ref → sha), deleted at the end. */
+    readonly expire?: ReadonlyMap<string, string>;
+  } = {},
 ): PushStep[] {
   if (
     !Number.isInteger(maxRefsPerPush) ||
@@ -48,6 +61,13 @@ export function planPushSteps(
     throw new RangeError(`maxRefsPerPush must be 1–${CODECOMMIT_MAX_REF_UPDATES}, got ${maxRefsPerPush}`);
   }
   const steps: PushStep[] = [];
+  const now = options.now ?? new Date();
+  const backups: RefUpdateSpec[] = [];
+  for (const a of actions) {
+    if (a.kind !== 'create' && a.backup !== undefined)
+      backups.push({ ref: backupRefName(a.ref, a.from, now), sha: a.from, expect: '', backupOf: a.ref });
+  }
+  for (const batch of chunk(backups, maxRefsPerPush)) steps.push({ kind: 'backups', updates: batch });
   const finalExpect = new Map<string, string>();
   for (const action of actions) {
     if (action.kind === 'delete') continue;
@@ -75,6 +95,12 @@ export function planPushSteps(
   }
   for (const batch of chunk(deletes, maxRefsPerPush))
     steps.push({ kind: 'deletes', updates: batch.map((a) => spec(a)) });
+  const expire = [...(options.expire ?? new Map<string, string>())].map(([ref, sha]): RefUpdateSpec => ({
+    ref,
+    sha: undefined,
+    expect: sha,
+  }));
+  for (const batch of chunk(expire, maxRefsPerPush)) steps.push({ kind: 'expire', updates: batch });
   return steps;
 }
 

@@ -18,9 +18,9 @@ describe('planRefs', () => {
       { pushed: m({ 'refs/heads/main': 'a', 'refs/heads/gone': 'g' }), fastForward: new Set() },
     );
     expect(plan.actions).toEqual([
-      { kind: 'update', ref: 'refs/heads/main', from: 'a', sha: 'b' },
+      { kind: 'update', ref: 'refs/heads/main', from: 'a', sha: 'b', backup: 'force-pushed' },
       { kind: 'create', ref: 'refs/heads/new', sha: 'n' },
-      { kind: 'delete', ref: 'refs/heads/gone', from: 'g' },
+      { kind: 'delete', ref: 'refs/heads/gone', from: 'g', backup: 'deleted' },
     ]);
     expect(plan.upToDate).toBe(1);
     expect(plan.divergent).toEqual([]);
@@ -49,17 +49,46 @@ describe('planRefs', () => {
     ]);
   });
 
-  it('mirrors a GitHub branch whatever its name, gh2cc-backup/… included', () => {
-    const plan = planRefs(m({ 'refs/heads/gh2cc-backup/main': 'a', 'refs/heads/main': 'b' }), m({}), {
-      pushed: new Map(),
-      fastForward: new Set(),
-    });
-    expect(plan.actions.map((a) => a.ref).sort()).toEqual([
-      'refs/heads/gh2cc-backup/main',
-      'refs/heads/main',
+  it('never plans, compares or prunes the backup namespace, on either side', () => {
+    const backup = 'refs/heads/gh2cc-backup/20261126T221000Z-aaaaaaaa/heads/main';
+    const plan = planRefs(
+      m({ 'refs/heads/gh2cc-backup/main': 'a', 'refs/heads/main': 'b' }),
+      m({ 'refs/heads/main': 'b', [backup]: 'a' }),
+      { pushed: m({ [backup]: 'a' }), fastForward: new Set() },
+      { onDivergence: 'overwrite' },
+    );
+    expect(plan.actions).toEqual([]);
+    expect(plan.divergent).toEqual([]);
+    expect(compareRefs(m({ 'refs/heads/gh2cc-backup/x': '1' }), m({ [backup]: '2' }))).toEqual([]);
+  });
+
+  it('backs up what a force-push or deletion replaces, not a fast-forward', () => {
+    const plan = planRefs(
+      m({ 'refs/heads/ff': 'b', 'refs/heads/forced': 'c' }),
+      m({ 'refs/heads/ff': 'a', 'refs/heads/forced': 'x', 'refs/tags/gone': 't' }),
+      {
+        pushed: m({ 'refs/heads/ff': 'a', 'refs/heads/forced': 'x', 'refs/tags/gone': 't' }),
+        fastForward: new Set(['refs/heads/ff']),
+      },
+    );
+    expect(plan.actions).toEqual([
+      { kind: 'update', ref: 'refs/heads/ff', from: 'a', sha: 'b' },
+      { kind: 'update', ref: 'refs/heads/forced', from: 'x', sha: 'c', backup: 'force-pushed' },
+      { kind: 'delete', ref: 'refs/tags/gone', from: 't', backup: 'deleted' },
     ]);
-    expect(compareRefs(m({ 'refs/heads/gh2cc-backup/x': '1' }), m({})).map((d) => d.ref)).toEqual([
-      'refs/heads/gh2cc-backup/x',
+  });
+
+  it("under onDivergence: overwrite, makes diverged refs GitHub's after a backup", () => {
+    const plan = planRefs(
+      m({ 'refs/heads/main': 'b' }),
+      m({ 'refs/heads/main': 'x', 'refs/heads/cc-only': 'y' }),
+      { pushed: m({ 'refs/heads/main': 'w' }), fastForward: new Set() },
+      { onDivergence: 'overwrite' },
+    );
+    expect(plan.divergent).toEqual([]);
+    expect(plan.actions).toEqual([
+      { kind: 'update', ref: 'refs/heads/main', from: 'x', sha: 'b', backup: 'overwritten' },
+      { kind: 'delete', ref: 'refs/heads/cc-only', from: 'y', backup: 'overwritten' },
     ]);
   });
 
@@ -102,6 +131,35 @@ describe('planPushSteps', () => {
     expect(steps[4]?.updates[0]).toEqual({ ref: 'refs/heads/old', sha: undefined, expect: 'o' });
     expect(planPushSteps(actions.slice(0, 3), new Map(), 4000).map((s) => s.kind)).toEqual(['refs']);
     expect(() => planPushSteps(actions, new Map(), 4001)).toThrow(RangeError);
+  });
+
+  it('pushes backups first, in pushes of their own, and expires old backups last', () => {
+    const sha = 'ab'.repeat(20);
+    const steps = planPushSteps(
+      [
+        { kind: 'update', ref: 'refs/heads/main', from: sha, sha: 'n', backup: 'force-pushed' },
+        { kind: 'delete', ref: 'refs/tags/v1', from: sha, backup: 'deleted' },
+      ],
+      new Map(),
+      4000,
+      { now: new Date('2026-11-26T22:10:05.123Z'), expire: new Map([['refs/heads/gh2cc-backup/old', 'o']]) },
+    );
+    expect(steps.map((s) => s.kind)).toEqual(['backups', 'branches', 'deletes', 'expire']);
+    expect(steps[0]?.updates).toEqual([
+      {
+        ref: 'refs/heads/gh2cc-backup/20261126T221005Z-abababab/heads/main',
+        sha,
+        expect: '',
+        backupOf: 'refs/heads/main',
+      },
+      {
+        ref: 'refs/heads/gh2cc-backup/20261126T221005Z-abababab/tags/v1',
+        sha,
+        expect: '',
+        backupOf: 'refs/tags/v1',
+      },
+    ]);
+    expect(steps[3]?.updates).toEqual([{ ref: 'refs/heads/gh2cc-backup/old', sha: undefined, expect: 'o' }]);
   });
 
   it('picks increment points every N first-parent commits, excluding the tip', () => {

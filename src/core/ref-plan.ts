@@ -1,13 +1,15 @@
 /** Ref diffing between GitHub (source) and CodeCommit (target): pure, no git or network here. */
+import { isBackupRef, type BackupReason } from './backup-ref.ts';
+
 export type RefMap = ReadonlyMap<string, string>;
 
 /**
- * Every branch and tag is mirrored, whatever its name; refs/pull/* and every other GitHub-internal ref never
- * are. gh2cc keeps none of its own refs under refs/heads/ or refs/tags/, so no user branch can be mistaken
- * for one of them (a branch named `gh2cc-backup/…` on GitHub is an ordinary branch).
+ * Every branch and tag is mirrored, whatever its name, except gh2cc's backup branches
+ * (`refs/heads/gh2cc-backup/…`, see backup-ref.ts): a name reserved on both sides, never compared, planned or
+ * pruned. refs/pull/* and every other GitHub-internal ref are never mirrored.
  */
 export function isMirroredRef(ref: string): boolean {
-  return ref.startsWith('refs/heads/') || ref.startsWith('refs/tags/');
+  return (ref.startsWith('refs/heads/') || ref.startsWith('refs/tags/')) && !isBackupRef(ref);
 }
 
 export function mirroredRefs(refs: RefMap): Map<string, string> {
@@ -16,8 +18,18 @@ export function mirroredRefs(refs: RefMap): Map<string, string> {
 
 export type RefAction =
   | { readonly kind: 'create'; readonly ref: string; readonly sha: string }
-  | { readonly kind: 'update'; readonly ref: string; readonly from: string; readonly sha: string }
-  | { readonly kind: 'delete'; readonly ref: string; readonly from: string };
+  | {
+      readonly kind: 'update';
+      readonly ref: string;
+      readonly from: string;
+      readonly sha: string;
+      /** `from` is kept under a backup ref first: the update drops commits from the ref. */
+      readonly backup?: BackupReason;
+    }
+  | { readonly kind: 'delete'; readonly ref: string; readonly from: string; readonly backup?: BackupReason };
+
+/** What to do with a ref moved or created in CodeCommit outside gh2cc. */
+export type DivergencePolicy = 'alert' | 'overwrite';
 
 export interface Divergence {
   readonly ref: string;
@@ -41,14 +53,36 @@ export interface MirrorRecord {
   readonly fastForward: ReadonlySet<string>;
 }
 
+export interface PlanOptions {
+  /**
+   * `alert` (default): a diverged ref is reported and left alone. `overwrite`: GitHub wins, after the
+   * CodeCommit tip is backed up.
+   */
+  readonly onDivergence?: DivergencePolicy;
+  /**
+   * Keep the replaced tip of a ref GitHub force-pushed or deleted under a backup ref (default true). Only
+   * possible when `fastForward` covers every changed ref, so that a force-push can be told from a
+   * fast-forward.
+   */
+  readonly backupReplaced?: boolean;
+}
+
 /**
  * What to push so CodeCommit matches GitHub, without ever losing a commit that exists only in CodeCommit.
  * A ref may be moved when CodeCommit still holds what the mirror last pushed there (GitHub force-pushed) or
  * when the move is a fast-forward; it may be deleted only when CodeCommit still holds what the mirror last
  * pushed (GitHub deleted it). Anything else — a ref someone moved or created in CodeCommit — is divergence:
- * reported and left alone.
+ * reported and left alone, or under `overwrite` replaced after a backup. Every move that is not a
+ * fast-forward and every deletion is marked for a backup of the tip it replaces.
  */
-export function planRefs(source: RefMap, target: RefMap, record: MirrorRecord): RefPlan {
+export function planRefs(
+  source: RefMap,
+  target: RefMap,
+  record: MirrorRecord,
+  options: PlanOptions = {},
+): RefPlan {
+  const overwrite = options.onDivergence === 'overwrite';
+  const keep = options.backupReplaced !== false;
   const src = mirroredRefs(source);
   const dst = mirroredRefs(target);
   const actions: RefAction[] = [];
@@ -58,13 +92,17 @@ export function planRefs(source: RefMap, target: RefMap, record: MirrorRecord): 
     const current = dst.get(ref);
     if (current === undefined) actions.push({ kind: 'create', ref, sha });
     else if (current === sha) upToDate += 1;
-    else if (record.pushed.get(ref) === current || record.fastForward.has(ref)) {
-      actions.push({ kind: 'update', ref, from: current, sha });
-    } else divergent.push({ ref, source: sha, target: current });
+    else if (record.fastForward.has(ref)) actions.push({ kind: 'update', ref, from: current, sha });
+    else if (record.pushed.get(ref) === current) {
+      actions.push({ kind: 'update', ref, from: current, sha, ...(keep ? { backup: 'force-pushed' } : {}) });
+    } else if (overwrite) actions.push({ kind: 'update', ref, from: current, sha, backup: 'overwritten' });
+    else divergent.push({ ref, source: sha, target: current });
   }
   for (const [ref, current] of [...dst].sort(byRef)) {
     if (src.has(ref)) continue;
-    if (record.pushed.get(ref) === current) actions.push({ kind: 'delete', ref, from: current });
+    if (record.pushed.get(ref) === current) {
+      actions.push({ kind: 'delete', ref, from: current, ...(keep ? { backup: 'deleted' } : {}) });
+    } else if (overwrite) actions.push({ kind: 'delete', ref, from: current, backup: 'overwritten' });
     else divergent.push({ ref, source: undefined, target: current });
   }
   return { actions, divergent, upToDate };

@@ -1,3 +1,17 @@
+import type { BackupReason } from './backup-ref.ts';
+
+/** A CodeCommit tip kept under a backup ref before the sync replaced or deleted it. */
+export interface BackupMade {
+  /** The ref that was replaced or deleted. */
+  readonly ref: string;
+  /** Its tip before, now at `backup`. */
+  readonly sha: string;
+  readonly backup: string;
+  readonly reason: BackupReason;
+  /** GitHub's value the ref was set to (null: deleted). */
+  readonly github: string | null;
+}
+
 /** What one repository's sync ended in. */
 export type RepoStatus = 'migrated' | 'up-to-date' | 'empty' | 'diverged' | 'failed' | 'interrupted';
 
@@ -20,6 +34,12 @@ export interface RepoResult {
   readonly errorCode?: string;
   /** Refs left alone because CodeCommit moved them outside gh2cc. */
   readonly divergentRefs?: readonly string[];
+  /** Tips kept under backup refs before this sync replaced or deleted them. */
+  readonly backups?: readonly BackupMade[];
+  /** Backup refs removed because their retention ran out. */
+  readonly expiredBackups?: number;
+  /** The sync moved (or created) CodeCommit's default branch: from (null: created) → sha. */
+  readonly defaultBranchPushed?: { readonly from: string | null; readonly sha: string };
   /** Both sides' default-branch tips after the sync (undefined: no such branch there). */
   readonly heads?: { readonly github?: string; readonly codecommit?: string };
   readonly wiki?: RepoResult;

@@ -178,6 +178,12 @@ export const SELF_POLICY_CALLS: readonly SelfPolicyCall[] = [
       ['CreateRepository', 'repository', SYNC, 'ensure step: a repository that does not exist yet'],
       ['GetRepository', 'repository', SYNC, 'ownership and default-branch checks; rename and stop tagging'],
       [
+        'GetRepositoryTriggers',
+        'repository',
+        SYNC,
+        "notify.codecommitTriggers: the repository's other triggers are kept when gh2cc puts its own",
+      ],
+      [
         'ListBranches',
         'repository',
         SYNC,
@@ -188,6 +194,12 @@ export const SELF_POLICY_CALLS: readonly SelfPolicyCall[] = [
         'repository',
         ['migrate', 'daemon', 'iam'],
         'provenance tags decide whether a repository is ours; iam apply reads team tags',
+      ],
+      [
+        'PutRepositoryTriggers',
+        'repository',
+        SYNC,
+        'notify.codecommitTriggers: the gh2cc-drift trigger reports direct pushes to the SNS topic',
       ],
       ['TagResource', 'repository', SYNC, 'provenance tags; renamed sources; stopped mirrors'],
       ['TagResource', 'repository-own-tags', ['iam'], 'iam apply writes team tags (gh2cc:*) only'],

@@ -94,6 +94,25 @@ export function advertisedRefs(trace: string): Map<string, string> {
 }
 
 /**
+ * Brings the objects of some of a remote's refs into the store without storing any ref (FETCH_HEAD only):
+ * how a backup gets hold of a tip that exists only in CodeCommit before pushing it to a backup ref.
+ */
+export async function fetchObjects(
+  store: MirrorStore,
+  url: string,
+  auth: GitAuth | undefined,
+  refs: readonly string[],
+  options: { signal?: AbortSignal | undefined; network?: GitNetworkLimits | undefined } = {},
+): Promise<void> {
+  if (refs.length === 0) return;
+  await runGit(store.dir, ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', url, ...refs], {
+    env: remoteEnv(auth, options.network),
+    signal: options.signal,
+    what: 'fetch CodeCommit tips to back up',
+  });
+}
+
+/**
  * Branches and tags of a remote, as `ls-remote` sees them (peeled lines dropped), run in `cwd` (any git
  * directory). `protocol: 0` lists in one round trip instead of two: right for CodeCommit, which has only
  * branches and tags; GitHub's side keeps protocol v2, whose server-side filtering skips the thousands of

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { followRename, tagMirrorStopped } from '../codecommit/repository-lifecycle.ts';
 import { mapName } from '../core/name-mapping.ts';
+import { buildNotification, type NotificationInput } from '../core/notification.ts';
 import type { ReconcileAction } from '../core/reconcile-plan.ts';
 import { initialState } from '../state/repo-state.ts';
 import type { JobContext } from './job-context.ts';
@@ -19,6 +20,10 @@ export interface ActionScope {
  * latest state (a sync may have finished since the caller looked). Nothing is deleted from CodeCommit: a
  * repository that is gone stops being mirrored and is tagged.
  */
+function tell(ctx: Pick<JobContext, 'notifier'>, input: NotificationInput, dedupKey: string): void {
+  ctx.notifier.notify(buildNotification(input), { dedupKey });
+}
+
 export async function applyReconcileAction(
   ctx: JobContext,
   action: ReconcileAction,
@@ -50,6 +55,17 @@ export async function applyReconcileAction(
       }
       targets.set(mapped.target, source.fullName);
       await ctx.state.put({ ...fresh, ensureRequested: true, ensureRequestedAt: scope.now.toISOString() });
+      tell(
+        ctx,
+        {
+          eventType: 'repo-created',
+          org: source.owner,
+          repository: source.fullName,
+          summary: `${source.fullName}: new on GitHub; mirroring it to CodeCommit as ${mapped.target}`,
+          details: { target: mapped.target, githubId: source.id ?? null },
+        },
+        `repo-created:${source.fullName}:${source.id ?? ''}`,
+      );
       await scope.sync(source.owner, source.name);
       break;
     }
@@ -68,6 +84,17 @@ export async function applyReconcileAction(
         ensureRequestedAt: scope.now.toISOString(),
       });
       scope.log.info({ from: action.from, to: repo, target: renamed.name }, 'repository renamed on GitHub');
+      tell(
+        ctx,
+        {
+          eventType: 'repo-renamed',
+          org: source.owner,
+          repository: source.fullName,
+          summary: `${action.from} renamed to ${source.fullName} on GitHub; CodeCommit repository now ${renamed.name}`,
+          details: { from: action.from, target: renamed.name, previousTarget: prev.target },
+        },
+        `repo-renamed:${action.from}->${source.fullName}`,
+      );
       await scope.sync(source.owner, source.name);
       break;
     }
@@ -86,6 +113,19 @@ export async function applyReconcileAction(
         });
       }
       if (action.kind === 'resumed') scope.log.info({ repo }, 'repository back on GitHub; mirroring resumes');
+      if (action.kind === 'archived') {
+        tell(
+          ctx,
+          {
+            eventType: 'repo-archived',
+            org: source.owner,
+            repository: repo,
+            summary: `${repo}: archived on GitHub; the CodeCommit repository is tagged and kept`,
+            details: { target: prev?.target ?? null },
+          },
+          `repo-archived:${repo}`,
+        );
+      }
       await scope.sync(source.owner, source.name);
       break;
     }
@@ -97,6 +137,17 @@ export async function applyReconcileAction(
       if (prev === undefined || prev.state === 'stopped') break;
       await tagMirrorStopped(ctx.codecommit, prev.target, action.why, scope.now);
       await ctx.state.put({ ...prev, state: 'stopped', stoppedReason: action.why });
+      tell(
+        ctx,
+        {
+          eventType: 'repo-deleted',
+          org: action.repo.split('/')[0] ?? '',
+          repository: action.repo,
+          summary: `${action.repo}: ${action.why}; mirroring stopped, CodeCommit repository ${prev.target} kept`,
+          details: { target: prev.target, why: action.why },
+        },
+        `repo-deleted:${action.repo}`,
+      );
       scope.log.warn(
         { repo, target: prev.target, why: action.why },
         'mirroring stopped; CodeCommit repository kept',

@@ -9,6 +9,7 @@ import { enqueueSync } from './enqueue-sync.ts';
 import { holdRepo } from './hold-repo.ts';
 import type { JobContext } from './job-context.ts';
 import { notifyStateChange } from './notify-state-change.ts';
+import { markDriftNotice } from '../state/state-events.ts';
 import type { RepoState } from '../state/repo-state.ts';
 import { retryingJob } from './job-options.ts';
 import type { DriftJobData, SyncJobData } from './queues.ts';
@@ -76,18 +77,23 @@ export async function runDriftCheck(
         );
         const current = (await ctx.state.get(prev.repo)) ?? prev;
         const divergentRefs = found.divergent.map((d) => d.ref);
-        const checked: RepoState = {
-          ...current,
-          divergentRefs,
-          heads: found.heads,
-          // A failing, archived or stopped repository stays so (the divergence is recorded all the same).
-          state:
-            current.state !== 'ok' && current.state !== 'diverged'
-              ? current.state
-              : divergentRefs.length > 0
-                ? 'diverged'
-                : 'ok',
-        };
+        const checked: RepoState = markDriftNotice(
+          current,
+          {
+            ...current,
+            divergentRefs,
+            heads: found.heads,
+            // A failing, archived or stopped repository stays so (the divergence is recorded all the same).
+            state:
+              current.state !== 'ok' && current.state !== 'diverged'
+                ? current.state
+                : divergentRefs.length > 0
+                  ? 'diverged'
+                  : 'ok',
+          },
+          new Date(),
+          ctx.config.notify.driftReminder,
+        );
         await ctx.state.put(checked);
         notifyStateChange(ctx, current, checked);
         if (divergentRefs.length > 0) {

@@ -14,6 +14,14 @@ function input(org: string, after: RepoState, e: StateEvent): NotificationInput 
         summary: `${repository}: ${e.added.length} CodeCommit ref(s) changed outside gh2cc (${e.added.slice(0, 3).join(', ')}${e.added.length > 3 ? ', …' : ''}); left untouched`,
         details: { target: after.target, divergentRefs: e.refs, added: e.added },
       };
+    case 'drift-reminder':
+      return {
+        eventType: 'drift-found',
+        org,
+        repository,
+        summary: `${repository}: ${e.refs.length} CodeCommit ref(s) still changed outside gh2cc since ${e.since} (${e.refs.slice(0, 3).join(', ')}${e.refs.length > 3 ? ', …' : ''})`,
+        details: { target: after.target, divergentRefs: e.refs, reminder: true, since: e.since },
+      };
     case 'drift-resolved':
       return {
         eventType: 'drift-resolved',
@@ -56,7 +64,9 @@ export function notifyStateChange(
     const key =
       e.kind === 'drift-found' || e.kind === 'drift-resolved'
         ? `${e.kind}:${[...e.refs].sort().join(',')}`
-        : `${e.kind}:${after.lastSyncAt ?? ''}`;
+        : e.kind === 'drift-reminder'
+          ? `${e.kind}:${after.driftNotifiedAt ?? ''}`
+          : `${e.kind}:${after.lastSyncAt ?? ''}`;
     ctx.notifier.notify(buildNotification(input(org, after, e)), { dedupKey: key });
   }
 }

@@ -8,6 +8,8 @@ import { syncRepo } from '../mirror/sync-repo.ts';
 import { applySyncResult, initialState, type RepoState } from '../state/repo-state.ts';
 import type { JobContext } from './job-context.ts';
 import { notifyStateChange } from './notify-state-change.ts';
+import { notifySyncEvents } from './notify-sync-events.ts';
+import { markDriftNotice } from '../state/state-events.ts';
 import { Gh2ccError } from '../util/errors.ts';
 import { isPermanentFailure } from './permanent-failure.ts';
 import type { SyncJobData } from './queues.ts';
@@ -118,9 +120,16 @@ export async function runSyncJob(
     latest.ensureRequested === true &&
     latest.ensureRequestedAt !== undefined &&
     latest.ensureRequestedAt >= startedAt.toISOString();
-  await ctx.state.put(owed ? { ...next, ensureRequested: true } : next);
+  const stored = markDriftNotice(
+    prev,
+    owed ? { ...next, ensureRequested: true } : next,
+    now,
+    ctx.config.notify.driftReminder,
+  );
+  await ctx.state.put(stored);
   // Compared with the state before this sync (not the `syncing` in between): what changed for people.
-  notifyStateChange(ctx, prev, next);
+  notifyStateChange(ctx, prev, stored);
+  notifySyncEvents(ctx, source, result);
   await ctx.state.pushHistory(source.fullName, {
     at: now.toISOString(),
     result: result.status,

@@ -1,3 +1,4 @@
+import { divergencePolicyFor } from '../config/divergence-policy.ts';
 import { resolve } from 'node:path';
 import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import type { Logger } from 'pino';
@@ -79,7 +80,12 @@ export function syncDepsFor(
     },
     verify: run.verify,
     wikis: run.wikis,
+    onDivergence: divergencePolicyFor(ctx.config.mirror),
+    backupRetentionMs: ctx.config.mirror.backupRetention,
     ...(ctx.config.codecommit.kmsKeyId === undefined ? {} : { kmsKeyId: ctx.config.codecommit.kmsKeyId }),
+    ...(ctx.config.notify.codecommitTriggers && ctx.config.notify.snsTopicArn !== undefined
+      ? { triggerTopicArn: ctx.config.notify.snsTopicArn }
+      : {}),
     ...(ctx.retry === undefined ? {} : { retry: ctx.retry }),
     log: ctx.log,
     ...(run.signal === undefined ? {} : { signal: run.signal }),

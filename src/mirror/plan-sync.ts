@@ -1,5 +1,12 @@
 import { incrementPoints, planPushSteps, type PushStep } from '../core/push-plan.ts';
-import { planRefs, type Divergence, type RefAction, type RefPlan } from '../core/ref-plan.ts';
+import { expiredBackups } from '../core/backup-ref.ts';
+import {
+  planRefs,
+  type Divergence,
+  type DivergencePolicy,
+  type RefAction,
+  type RefPlan,
+} from '../core/ref-plan.ts';
 import type { MirrorStore } from '../git/mirror-store.ts';
 import type { RepoSession } from './repo-session.ts';
 
@@ -72,15 +79,20 @@ export async function planSync(
   // Which CodeCommit values exist in the cache (came from GitHub at some point): one lookup serves both the
   // fast-forward check and the increment walk below.
   const known = await s.store.knownObjects(current.values());
+  // Every changed ref is checked, the mirror's own included: a move that is not a fast-forward (GitHub
+  // force-pushed) keeps the replaced tip under a backup ref.
   const candidates = new Map<string, [string, string]>();
   for (const [ref, sha] of current) {
     const want = local.get(ref);
-    if (want !== undefined && want !== sha && pushed.get(ref) !== sha) candidates.set(ref, [sha, want]);
+    if (want !== undefined && want !== sha) candidates.set(ref, [sha, want]);
   }
-  const refs = planRefs(local, current, {
-    pushed,
-    fastForward: await s.store.fastForwards(candidates, known),
-  });
+  const onDivergence: DivergencePolicy = s.deps.onDivergence?.(s.source.fullName) ?? 'alert';
+  const refs = planRefs(
+    local,
+    current,
+    { pushed, fastForward: await s.store.fastForwards(candidates, known) },
+    { onDivergence },
+  );
   const pushedTips = [...current.values()].filter((sha) => known.has(sha));
   const branches = branchOrder(refs.actions, s.source.defaultBranch);
   const increments = await incrementsFor(s.store, branches, pushedTips, s.deps.incrementCommits);
@@ -88,9 +100,14 @@ export async function planSync(
     ...branches,
     ...refs.actions.filter((a) => !a.ref.startsWith('refs/heads/') || a.kind === 'delete'),
   ];
-  const steps = planPushSteps(ordered, increments, s.deps.maxRefsPerPush);
+  const now = new Date();
+  const expire =
+    s.deps.backupRetentionMs === undefined
+      ? new Map<string, string>()
+      : expiredBackups(current, now, s.deps.backupRetentionMs);
+  const steps = planPushSteps(ordered, increments, s.deps.maxRefsPerPush, { now, expire });
   s.log.debug(
-    { actions: refs.actions.length, steps: steps.length, upToDate: refs.upToDate },
+    { actions: refs.actions.length, steps: steps.length, upToDate: refs.upToDate, expire: expire.size },
     'push plan ready',
   );
   return { current, refs, steps };

@@ -1,5 +1,5 @@
-import type { PushStep } from '../core/push-plan.ts';
-import { pushUpdates } from '../git/transport.ts';
+import type { PushStep, RefUpdateSpec } from '../core/push-plan.ts';
+import { fetchObjects, pushUpdates } from '../git/transport.ts';
 import { checkpoint } from './interrupted.ts';
 import type { RepoSession } from './repo-session.ts';
 
@@ -11,21 +11,54 @@ export interface PushOutcome {
   readonly applied: ReadonlyMap<string, string | undefined>;
   /** Refs CodeCommit refused. */
   readonly rejected: readonly string[];
+  /** Backups made: the ref whose tip was kept → its backup ref. */
+  readonly backedUp: ReadonlyMap<string, string>;
+  /** Backup refs removed because their retention ran out. */
+  readonly expired: readonly string[];
+}
+
+/**
+ * A backed-up tip must be in the store to be pushed: what came from GitHub is, a commit made only in
+ * CodeCommit is fetched from there first (by the ref that holds it now).
+ */
+async function fetchMissingTips(s: RepoSession, updates: readonly RefUpdateSpec[]): Promise<void> {
+  const known = await s.store.knownObjects(updates.flatMap((u) => (u.sha === undefined ? [] : [u.sha])));
+  const refs = updates.flatMap((u) =>
+    u.sha !== undefined && !known.has(u.sha) && u.backupOf !== undefined ? [u.backupOf] : [],
+  );
+  if (refs.length === 0) return;
+  await s.retry('fetch CodeCommit tips to back up', async () =>
+    fetchObjects(s.store, s.url, await s.deps.remote.auth(s.target), refs, {
+      signal: s.deps.signal,
+      network: s.deps.gitNetwork,
+    }),
+  );
 }
 
 /**
  * Step 4: runs the planned pushes in order, each retried on transient failures, recording what each one
- * set on CodeCommit as it lands; the run may stop between any two. Refs CodeCommit refused because they changed meanwhile (the lease failed) are reported.
+ * set on CodeCommit as it lands; the run may stop between any two. Refs CodeCommit refused because they
+ * changed meanwhile (the lease failed) are reported. Backups go first, in pushes of their own (CodeCommit has
+ * no atomic push): a ref whose backup did not land is left as it is.
  */
 export async function pushSteps(s: RepoSession, steps: readonly PushStep[]): Promise<PushOutcome> {
   const warnings: string[] = [];
   const applied = new Map<string, string | undefined>();
   const refused: string[] = [];
+  const backedUp = new Map<string, string>();
+  const unprotected = new Set<string>();
+  const expired: string[] = [];
   let pushes = 0;
   let refsPushed = 0;
   s.progress('push', 0, steps.length);
-  for (const [i, step] of steps.entries()) {
+  for (const [i, planned] of steps.entries()) {
     checkpoint(s.deps.signal);
+    const step =
+      unprotected.size === 0 || planned.kind === 'backups'
+        ? planned
+        : { ...planned, updates: planned.updates.filter((u) => !unprotected.has(u.ref)) };
+    if (step.updates.length === 0) continue;
+    if (step.kind === 'backups') await fetchMissingTips(s, step.updates);
     const rejected = await s.retry(`push ${step.kind} ${i + 1}/${steps.length}`, async () =>
       pushUpdates(s.store, s.url, await s.deps.remote.auth(s.target), step.updates, {
         signal: s.deps.signal,
@@ -37,6 +70,21 @@ export async function pushSteps(s: RepoSession, steps: readonly PushStep[]): Pro
       }),
     );
     pushes += 1;
+    if (step.kind === 'backups' || step.kind === 'expire') {
+      for (const u of step.updates) {
+        if (rejected.includes(u.ref)) {
+          if (u.backupOf !== undefined) unprotected.add(u.backupOf);
+        } else if (u.backupOf !== undefined) backedUp.set(u.backupOf, u.ref);
+        else expired.push(u.ref);
+      }
+      if (step.kind === 'backups' && rejected.length > 0) {
+        warnings.push(
+          `CodeCommit refused ${rejected.length} backup ref(s), so the refs they were to keep were left as they are: ${[...unprotected].slice(0, 5).join(', ')}`,
+        );
+      }
+      s.progress('push', i + 1, steps.length);
+      continue;
+    }
     refsPushed += step.kind === 'increment' ? 0 : step.updates.length - rejected.length;
     const accepted = new Map<string, string | undefined>();
     for (const u of step.updates) if (!rejected.includes(u.ref)) accepted.set(u.ref, u.sha);
@@ -52,5 +100,5 @@ export async function pushSteps(s: RepoSession, steps: readonly PushStep[]): Pro
       );
     s.progress('push', i + 1, steps.length);
   }
-  return { pushes, refsPushed, warnings, applied, rejected: refused };
+  return { pushes, refsPushed, warnings, applied, rejected: refused, backedUp, expired };
 }

@@ -1,6 +1,7 @@
 import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import type { Logger } from 'pino';
 import type { CodeCommitRemote } from '../codecommit/git-remote.ts';
+import type { DivergencePolicy } from '../core/ref-plan.ts';
 import type { SyncProgress } from '../core/repo-result.ts';
 import type { GitAuth } from '../git/git-auth.ts';
 import type { GitNetworkLimits } from '../git/git-env.ts';
@@ -19,12 +20,21 @@ export interface SyncDeps {
   readonly verify: 'refs' | 'deep';
   readonly wikis: boolean;
   readonly kmsKeyId?: string;
+  /**
+   * `notify.codecommitTriggers`: the SNS topic each ensured CodeCommit repository's gh2cc trigger publishes
+   * every reference change to; unset, no trigger is put.
+   */
+  readonly triggerTopicArn?: string;
   readonly retry?: RetryPolicy;
   readonly log: Logger;
   readonly signal?: AbortSignal;
   /** When git gives up on a stalled transfer (`mirror.gitLowSpeedLimit`/`gitLowSpeedTime`); default the floor. */
   readonly gitNetwork?: GitNetworkLimits;
   readonly onProgress?: (p: SyncProgress) => void;
+  /** What to do with refs changed in CodeCommit outside gh2cc, per repository (`owner/name`); default alert. */
+  readonly onDivergence?: (repo: string) => DivergencePolicy;
+  /** How long backup refs are kept; undefined: never expired. */
+  readonly backupRetentionMs?: number;
   /** Where the record of pushed refs lives (the daemon: Redis); default: the mirror cache entry. */
   readonly pushedRecord?: (repo: string) => PushedRecord;
 }

@@ -1,5 +1,6 @@
 import type { SourceRepo } from '../core/repo-filter.ts';
-import type { RepoResult, RepoStatus } from '../core/repo-result.ts';
+import type { BackupMade, RepoResult, RepoStatus } from '../core/repo-result.ts';
+import { BACKUP_BRANCH_PREFIX, isBackupRef } from '../core/backup-ref.ts';
 import { Gh2ccError, errorMessage } from '../util/errors.ts';
 import { ensureTarget } from './ensure-target.ts';
 import { fetchSource } from './fetch-source.ts';
@@ -38,6 +39,9 @@ export async function syncRepo(
     heads: {} as { github?: string; codecommit?: string },
     errorCode: undefined as string | undefined,
     wiki: undefined as RepoResult | undefined,
+    backups: [] as BackupMade[],
+    expiredBackups: 0,
+    defaultBranchPushed: undefined as { from: string | null; sha: string } | undefined,
   };
   let session: RepoSession | undefined;
   try {
@@ -83,10 +87,44 @@ export async function syncRepo(
     }
     if (plan.steps.length > 0) out.bytes = await s.store.sizeBytes();
 
+    const reserved = [...local.keys()].filter(isBackupRef);
+    if (reserved.length > 0) {
+      warnings.push(
+        `${reserved.length} GitHub branch(es) under ${BACKUP_BRANCH_PREFIX} not mirrored: that prefix is reserved for gh2cc's backups in CodeCommit (${reserved.slice(0, 3).join(', ')}); rename them on GitHub to mirror them`,
+      );
+    }
+
     const pushed_ = await pushSteps(s, plan.steps);
     out.pushes = pushed_.pushes;
     out.refsPushed = pushed_.refsPushed;
+    out.expiredBackups = pushed_.expired.length;
     warnings.push(...pushed_.warnings);
+    for (const a of plan.refs.actions) {
+      const backup = pushed_.backedUp.get(a.ref);
+      if (a.kind === 'create' || a.backup === undefined || backup === undefined) continue;
+      if (!pushed_.applied.has(a.ref)) continue;
+      out.backups.push({
+        ref: a.ref,
+        sha: a.from,
+        backup,
+        reason: a.backup,
+        github: a.kind === 'update' ? a.sha : null,
+      });
+    }
+    const headRef = `refs/heads/${source.defaultBranch}`;
+    const headNow = pushed_.applied.get(headRef);
+    if (headNow !== undefined) {
+      out.defaultBranchPushed = { from: plan.current.get(headRef) ?? null, sha: headNow };
+    }
+    const overwritten = out.backups.filter((b) => b.reason === 'overwritten');
+    if (overwritten.length > 0) {
+      warnings.push(
+        `${overwritten.length} ref(s) changed in CodeCommit outside gh2cc were overwritten with GitHub's (onDivergence: overwrite); their tips are kept under ${overwritten
+          .slice(0, 3)
+          .map((b) => b.backup)
+          .join(', ')}${overwritten.length > 3 ? ', …' : ''}`,
+      );
+    }
 
     checkpoint(deps.signal);
     s.progress('verify');
@@ -171,6 +209,9 @@ export async function syncRepo(
     errors,
     ...(out.errorCode === undefined ? {} : { errorCode: out.errorCode }),
     ...(out.divergentRefs.length === 0 ? {} : { divergentRefs: out.divergentRefs }),
+    ...(out.backups.length === 0 ? {} : { backups: out.backups }),
+    ...(out.expiredBackups === 0 ? {} : { expiredBackups: out.expiredBackups }),
+    ...(out.defaultBranchPushed === undefined ? {} : { defaultBranchPushed: out.defaultBranchPushed }),
     heads: out.heads,
     ...(out.wiki === undefined ? {} : { wiki: out.wiki }),
   };

@@ -27,6 +27,8 @@ export interface CodeCommitGitOptions extends CodeCommitSandboxOptions {
   readonly hooksPath: string;
   readonly tmpDir: string;
   readonly maxRefUpdates?: number;
+  /** Told of every accepted push (the repository's triggers); must return at once. */
+  readonly onPush?: (repositoryName: string, updates: readonly RefUpdate[]) => void;
 }
 
 export function pushLogPath(codecommitDir: string): string {
@@ -91,7 +93,8 @@ async function pointHeadAtFirstBranch(repoDir: string, updates: readonly RefUpda
  * Git smart HTTP at `/v1/repos/<name>`, as CodeCommit serves it: Basic auth with the access key id and the
  * SigV4-derived password for exactly that path; 401 without credentials, 403 for wrong or expired ones;
  * a push of more than 4,000 ref updates is refused. Every push is appended to `push-log.jsonl`, and every
- * request that carried credentials to `request-log.jsonl` (as `GitPull` or `GitPush`).
+ * request that carried credentials to `request-log.jsonl` (as `GitPull` or `GitPush`); an accepted push is
+ * handed to `onPush`.
  */
 export function createCodeCommitGit(options: CodeCommitGitOptions): SandboxHandler {
   const reposDir = join(options.dir, 'repos');
@@ -153,7 +156,13 @@ export function createCodeCommitGit(options: CodeCommitGitOptions): SandboxHandl
       pathInfo: `/${name}.git${rest}`,
       remoteUser: creds.username.split('%')[0] ?? 'codecommit',
       hooksPath: options.hooksPath,
-      hookEnv: { GH2CC_PUSH_RECORD: pushRecord, GH2CC_MAX_REF_UPDATES: String(limit) },
+      hookEnv: {
+        GH2CC_PUSH_RECORD: pushRecord,
+        GH2CC_MAX_REF_UPDATES: String(limit),
+        GH2CC_CODECOMMIT_BRANCH_RULES: '1',
+      },
+      // CodeCommit has no atomic push: a client asking for one (`git push --atomic`) is refused.
+      gitConfig: [['receive.advertiseAtomic', 'false']],
       log: options.log,
       beforeEnd: async (status) => {
         await record(status);
@@ -168,6 +177,8 @@ export function createCodeCommitGit(options: CodeCommitGitOptions): SandboxHandl
           refs: push.updates,
         };
         await appendFile(pushLogPath(options.dir), `${JSON.stringify(entry)}\n`);
+        // Triggers fire in the background, as CodeCommit's do: the pusher never waits for them.
+        if (push.accepted) options.onPush?.(name, push.updates);
       },
     });
     return true;

@@ -13,6 +13,8 @@ export interface GitCgiRequest {
   readonly hooksPath?: string;
   /** Extra environment for the hooks (e.g. where to write the push record). */
   readonly hookEnv?: Record<string, string>;
+  /** More git settings for this service (`-c` style, after the defaults). */
+  readonly gitConfig?: ReadonlyArray<readonly [string, string]>;
   /**
    * Runs after git finished and before the response ends, with the status git answered: what the client may
    * rely on once it returns.
@@ -50,6 +52,7 @@ export function serveGitCgi(req: IncomingMessage, res: ServerResponse, cgi: GitC
     ['uploadpack.allowAnySHA1InWant', 'true'],
   ];
   if (cgi.hooksPath !== undefined) settings.push(['core.hooksPath', cgi.hooksPath]);
+  for (const [k, v] of cgi.gitConfig ?? []) settings.push([k, v]);
   env = withGitConfig(env, settings);
 
   return new Promise((resolve) => {

@@ -16,8 +16,9 @@ export interface PushRecord {
   readonly updatedAt?: string;
 }
 
-// The hooks only copy git's update lines to files the server reads after the push; the limit check is the
-// one rule they enforce, so a refused push is refused by git itself, exactly as a remote hook would.
+// The hooks only copy git's update lines to files the server reads after the push; the limit and CodeCommit's
+// branch-name quotas are the rules they enforce, so a refused push is refused by git itself, exactly as a
+// remote hook would.
 const PRE_RECEIVE = `#!/bin/sh
 record="$GH2CC_PUSH_RECORD"
 [ -n "$record" ] || exit 0
@@ -26,6 +27,15 @@ count=$(wc -l < "$record.pre")
 if [ -n "$GH2CC_MAX_REF_UPDATES" ] && [ "$count" -gt "$GH2CC_MAX_REF_UPDATES" ]; then
   echo "UnrecognizedFormatException: Too many reference update commands: $count ref updates in one push; the limit is $GH2CC_MAX_REF_UPDATES. Push the refs in smaller batches." >&2
   exit 1
+fi
+if [ -n "$GH2CC_CODECOMMIT_BRANCH_RULES" ]; then
+  # CodeCommit's branch-name quotas beyond git's own ref-name rules: at most 256 characters, and not a
+  # name that looks like a full commit id (40 hex characters).
+  bad=$(sed -n 's|^[0-9a-f]* [0-9a-f]* refs/heads/||p' "$record.pre" | awk 'length($0) > 256 || $0 ~ /^[0-9a-fA-F]{40}$/ { print; exit }')
+  if [ -n "$bad" ]; then
+    echo "InvalidBranchNameException: the branch name is not valid (at most 256 characters, and not 40 hexadecimal characters): $bad" >&2
+    exit 1
+  fi
 fi
 if [ -n "$GH2CC_DENY_REFS" ] && grep -qE " ($GH2CC_DENY_REFS)" "$record.pre"; then
   echo "deny updating a hidden ref" >&2

@@ -5,8 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { addSecret } from '../util/secrets.ts';
-import { createCodeCommitApi } from './codecommit/api/create-code-commit-api.ts';
+import { createCodeCommitApi, DEFAULT_KMS_KEY_ID } from './codecommit/api/create-code-commit-api.ts';
+import { openCodeCommitStore } from './codecommit/store.ts';
 import { createCodeCommitGit, pushLogPath } from './codecommit-git.ts';
+import { createTriggerPublisher } from './codecommit-triggers.ts';
 import { createFaultInjector, type FaultKind, type FaultRule, type FaultSide } from './faults.ts';
 import { GithubTokens } from './github/app-tokens.ts';
 import { createGithubApi } from './github/index.ts';
@@ -27,6 +29,11 @@ export interface SandboxOptions {
   readonly region?: string;
   readonly latencyMs?: number;
   readonly webhookUrl?: string;
+  /**
+   * An SNS-compatible endpoint (moto, LocalStack) that CodeCommit repository triggers publish to after a push;
+   * unset, triggers are stored but not fired.
+   */
+  readonly snsEndpoint?: string;
   readonly maxRefUpdates?: number;
   /** How long the App's installation tokens live (default an hour, as on GitHub). */
   readonly appTokenTtlMs?: number;
@@ -210,10 +217,26 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const credentials = { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey };
   let ccBase = '';
   const ccOptions = { dir: codecommitDir, region, accountId: secrets.accountId, credentials, log };
+  // One store for the API and the triggers fired by git pushes, so a push sees the triggers just put.
+  const store = openCodeCommitStore({ dir: codecommitDir, log, defaultKmsKeyId: DEFAULT_KMS_KEY_ID });
+  const triggers = createTriggerPublisher({
+    store,
+    region,
+    accountId: secrets.accountId,
+    credentials,
+    log,
+    ...(options.snsEndpoint === undefined ? {} : { snsEndpoint: options.snsEndpoint }),
+  });
   const codecommit = serve(
     [
-      createCodeCommitApi({ ...ccOptions, gitBaseUrl: () => ccBase }),
-      createCodeCommitGit({ ...ccOptions, hooksPath, tmpDir, maxRefUpdates: options.maxRefUpdates }),
+      createCodeCommitApi({ ...ccOptions, store, gitBaseUrl: () => ccBase }),
+      createCodeCommitGit({
+        ...ccOptions,
+        hooksPath,
+        tmpDir,
+        maxRefUpdates: options.maxRefUpdates,
+        onPush: (name, updates) => triggers.fire(name, updates),
+      }),
     ],
     options.latencyMs ?? 0,
     log,
@@ -272,6 +295,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       AWS_SECRET_ACCESS_KEY: secrets.secretAccessKey,
       AWS_ENDPOINT_URL_CODECOMMIT: ccBase,
       GH2CC_CODECOMMIT_GIT_URL: ccBase,
+      // gh2cc's notifications then reach the same SNS as the sandbox's triggers.
+      ...(options.snsEndpoint === undefined ? {} : { AWS_ENDPOINT_URL_SNS: options.snsEndpoint }),
     },
   };
   // GitHub pings a webhook the moment it is set up.
@@ -302,6 +327,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     },
     async close() {
       await Promise.all([close(github), close(codecommit)]);
+      await triggers.close();
     },
   };
 }

@@ -33,6 +33,8 @@ export interface RepoState {
   /** First request not yet served by a successful sync (ms since epoch): the mirror is behind since then. */
   readonly pendingSince?: number;
   readonly divergentRefs: readonly string[];
+  /** When people were last told about the current drift (found, or reminded): the reminder counts from it. */
+  readonly driftNotifiedAt?: string;
   /** When the CodeCommit repository was last ensured (created/adopted, metadata refreshed). */
   readonly ensuredAt?: string;
   /** The next sync must run the ensure step (new, renamed, archived or unarchived on GitHub). */

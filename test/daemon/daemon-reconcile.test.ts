@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stableId } from '../../src/sandbox/github/stable-id.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import type { RepoState } from '../../src/state/repo-state.ts';
+import { runGit } from '../../src/git/git-runner.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { tempDir } from '../helpers/git.ts';
 import {
@@ -13,6 +15,7 @@ import {
   codecommitClient,
   codecommitTags,
   commitOnGithub,
+  fetchFromCodecommit,
   pushToCodecommit,
   sameRefs,
   writeOwnerFile,
@@ -24,6 +27,11 @@ import addFormats from 'ajv-formats';
 import { topicWithQueue, type ReceivedNotification } from '../helpers/sns-queue.ts';
 
 const redisUrl = inject('redisUrl');
+const ajv = new Ajv2020({ strict: true, allErrors: true });
+addFormats.default(ajv);
+const validNotification = ajv.compile(
+  JSON.parse(readFileSync('schemas/notification.v1.schema.json', 'utf8')) as object,
+);
 const ORG = 'dorg';
 
 async function statusJson(env: Record<string, string>): Promise<RepoState[]> {
@@ -64,7 +72,10 @@ describe(
         GH2CC_PORT: '0',
         GH2CC_HOST: '127.0.0.1',
       };
-      daemon = gh2cc(['daemon'], env);
+      // gamma's diverged refs are overwritten (after a backup); every other repository's are only reported.
+      const configFile = join(work, 'gh2cc.yaml');
+      await writeFile(configFile, 'mirror:\n  onDivergenceFor:\n    gamma: overwrite\n');
+      daemon = gh2cc(['daemon', '--config', configFile], env);
     });
 
     afterAll(async () => {
@@ -142,7 +153,10 @@ describe(
         30_000,
         'the drift message and three more drift checks',
       );
-      const found = received.filter((n) => n.message.repository === `${ORG}/alpha`);
+      // (The commit of the test before also told build systems of a default-branch push: not drift.)
+      const found = received.filter(
+        (n) => n.message.repository === `${ORG}/alpha` && n.message.eventType.startsWith('drift'),
+      );
       expect(found.map((n) => n.message.eventType)).toEqual(['drift-found']);
       expect(found[0]?.attributes).toMatchObject({ eventType: 'drift-found', repository: `${ORG}/alpha` });
       expect(found[0]?.message.details['added']).toEqual(['refs/heads/rogue']);
@@ -165,7 +179,9 @@ describe(
       await new Promise((r) => setTimeout(r, 5000));
       after.push(...(await topic.drain()));
       expect(
-        after.filter((n) => n.message.repository === `${ORG}/alpha`).map((n) => n.message.eventType),
+        after
+          .filter((n) => n.message.repository === `${ORG}/alpha` && n.message.eventType.startsWith('drift'))
+          .map((n) => n.message.eventType),
       ).toEqual(['drift-resolved']);
 
       // Diverged again, for the metrics test below (gh2cc_repos_in_drift).
@@ -177,7 +193,100 @@ describe(
       );
     });
 
+    it('keeps what a GitHub force-push or branch deletion replaces under backup refs, and tells of the deletion', async () => {
+      const bare = join(sandbox.githubDir, ORG, 'alpha.git');
+      const before = (await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'alpha')).github;
+      const oldMain = before.get('refs/heads/main') ?? '';
+      const oldTopic = before.get('refs/heads/topic-0') ?? '';
+      expect(oldTopic).toMatch(/^[0-9a-f]{40}$/);
+      await topic.drain();
+      // A force-push (main back to its parent) and a branch deletion, straight in GitHub's repository.
+      const parent = (await runGit(bare, ['rev-parse', 'refs/heads/main~1'])).stdout.trim();
+      await runGit(bare, ['update-ref', 'refs/heads/main', parent]);
+      await runGit(bare, ['update-ref', '-d', 'refs/heads/topic-0']);
+      let sides = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'alpha');
+      await eventually(
+        async () => {
+          sides = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'alpha');
+          const cc = sides.codecommit;
+          return cc?.get('refs/heads/main') === parent && cc.has('refs/heads/topic-0') === false;
+        },
+        20_000,
+        'the force-push and the deletion on CodeCommit',
+      );
+      const backups = [...sides.backups];
+      expect(backups.find(([ref]) => ref.endsWith('/heads/main'))?.[1]).toBe(oldMain);
+      const topicBackup = backups.find(([ref]) => ref.endsWith('/heads/topic-0'));
+      expect(topicBackup?.[1]).toBe(oldTopic);
+      const received: ReceivedNotification[] = [];
+      await eventually(
+        async () => {
+          received.push(...(await topic.drain()));
+          return received.some((n) => n.message.eventType === 'branch-deleted');
+        },
+        10_000,
+        'the branch-deleted message',
+      );
+      const deleted = received.filter((n) => n.message.eventType === 'branch-deleted');
+      expect(deleted).toHaveLength(1);
+      expect(deleted[0]?.attributes).toMatchObject({
+        eventType: 'branch-deleted',
+        repository: `${ORG}/alpha`,
+      });
+      expect(deleted[0]?.message.details).toMatchObject({
+        ref: 'refs/heads/topic-0',
+        sha: oldTopic,
+        backup: topicBackup?.[0],
+      });
+      const pushed = received.find((n) => n.message.eventType === 'default-branch-pushed');
+      expect(pushed?.message.details).toMatchObject({ ref: 'refs/heads/main', from: oldMain, sha: parent });
+      for (const n of received)
+        expect(validNotification(n.message), ajv.errorsText(validNotification.errors)).toBe(true);
+    });
+
+    it("under onDivergence: overwrite, makes a ref pushed directly to CodeCommit GitHub's again, keeping the old tip", async () => {
+      // gamma is configured `overwrite` (the daemon's config file); a commit pushed straight to CodeCommit.
+      const work = await tempDir('gh2cc-rogue-');
+      await runGit(work, ['clone', '--quiet', join(sandbox.githubDir, ORG, 'gamma.git'), 'w']);
+      const dir = join(work, 'w');
+      const ident = ['-c', 'user.name=rogue', '-c', 'user.email=rogue@example.com'];
+      await runGit(dir, [...ident, 'commit', '--quiet', '--allow-empty', '-m', 'made in CodeCommit']);
+      const rogue = (await runGit(dir, ['rev-parse', 'HEAD'])).stdout.trim();
+      const githubMain = (await runGit(dir, ['rev-parse', 'HEAD~1'])).stdout.trim();
+      await topic.drain();
+      await pushToCodecommit(sandbox.info, dir, 'gamma', `${rogue}:refs/heads/main`);
+      let sides = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'gamma', 'gamma');
+      await eventually(
+        async () => {
+          sides = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'gamma', 'gamma');
+          return sides.codecommit?.get('refs/heads/main') === githubMain;
+        },
+        20_000,
+        "gamma's main overwritten with GitHub's",
+      );
+      expect(sameRefs(sides.github, sides.codecommit)).toBe(true);
+      const backup = [...sides.backups][0];
+      expect(backup?.[1]).toBe(rogue);
+      // The old tip is reachable from the backup with plain git.
+      const check = await tempDir('gh2cc-restore-');
+      await runGit(check, ['init', '--quiet', '--bare']);
+      await fetchFromCodecommit(sandbox.info, check, 'gamma', `${backup?.[0] ?? ''}:refs/heads/restored`);
+      expect((await runGit(check, ['rev-parse', 'refs/heads/restored'])).stdout.trim()).toBe(rogue);
+      // One drift message, saying what was overwritten and where the old tip is; none more on later cycles.
+      await new Promise((r) => setTimeout(r, 5000));
+      const drift = (await topic.drain()).filter(
+        (n) => n.message.repository === `${ORG}/gamma` && n.message.eventType.startsWith('drift'),
+      );
+      expect(drift.map((n) => n.message.eventType)).toEqual(['drift-found']);
+      expect(drift[0]?.message.details).toMatchObject({
+        resolution: 'overwritten',
+        refs: [{ ref: 'refs/heads/main', github: githubMain, codecommit: rogue, backup: backup?.[0] }],
+      });
+      expect(validNotification(drift[0]?.message), ajv.errorsText(validNotification.errors)).toBe(true);
+    });
+
     it('follows repositories created, renamed, archived and deleted on GitHub; deletes nothing in CodeCommit', async () => {
+      await topic.drain();
       await seedOrg(sandbox.githubDir, ORG, [{ name: 'epsilon', commits: 2 }]);
       await rename(
         join(sandbox.githubDir, ORG, 'beta.git'),
@@ -223,6 +332,33 @@ describe(
       expect(byRepo.get(`${ORG}/beta-renamed`)?.target).toBe('beta-renamed');
       expect(byRepo.get(`${ORG}/gamma`)?.state).toBe('archived');
       expect(byRepo.get(`${ORG}/epsilon`)?.state).toBe('ok');
+      // Each change told once on the topic, for people and build systems that follow the org.
+      const told: ReceivedNotification[] = [];
+      const expected = [
+        `repo-created ${ORG}/epsilon`,
+        `repo-renamed ${ORG}/beta-renamed`,
+        `repo-archived ${ORG}/gamma`,
+        `repo-deleted ${ORG}/delta`,
+      ];
+      const lines = (): string[] =>
+        told
+          .map((n) => `${n.message.eventType} ${n.message.repository ?? ''}`)
+          .filter((l) => l.startsWith('repo-'));
+      await eventually(
+        async () => {
+          told.push(...(await topic.drain()));
+          return expected.every((e) => lines().includes(e));
+        },
+        10_000,
+        'the repository lifecycle messages',
+      );
+      expect(lines().sort()).toEqual([...expected].sort());
+      for (const n of told)
+        expect(validNotification(n.message), ajv.errorsText(validNotification.errors)).toBe(true);
+      expect(told.find((n) => n.message.eventType === 'repo-renamed')?.message.details).toMatchObject({
+        from: `${ORG}/beta`,
+        target: 'beta-renamed',
+      });
     });
 
     it('never pushes into a CodeCommit repository someone else already filled, however often it tries', async () => {

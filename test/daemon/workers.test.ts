@@ -184,6 +184,7 @@ describe('gh2cc worker processes on a shared Redis', { timeout: 240_000 }, () =>
     const bare = join(sandbox.githubDir, ORG, 'r3.git');
     const main = (await runGit(bare, ['rev-parse', 'refs/heads/main'])).stdout.trim();
     const parent = (await runGit(bare, ['rev-parse', `${main}~3`])).stdout.trim();
+    const topic = (await runGit(bare, ['rev-parse', 'refs/heads/topic-0'])).stdout.trim();
     // The record of what gh2cc pushed lives in Redis, not in the cache of the worker that pushed it.
     const fresh = worker('fresh');
     await ready(fresh);
@@ -198,6 +199,13 @@ describe('gh2cc worker processes on a shared Redis', { timeout: 240_000 }, () =>
       expect(sides.codecommit?.has('refs/heads/topic-0')).toBe(false);
       expect(sameRefs(sides.github, sides.codecommit)).toBe(true);
       expect((await state('r3'))?.state).toBe('ok');
+      // The replaced tips, which this worker's cache never had, were fetched from CodeCommit and backed up.
+      expect(
+        [...sides.backups].map(([ref, sha]) => [ref.replace(/^.*\/(heads\/[^/]+)$/, '$1'), sha]).sort(),
+      ).toEqual([
+        ['heads/main', main],
+        ['heads/topic-0', topic],
+      ]);
     } finally {
       for (const p of running) if (p !== fresh && p.child.exitCode === null) p.child.kill('SIGCONT');
     }

@@ -58,28 +58,39 @@ export async function commitOnGithub(
   }
 }
 
-/** Branches and tags of the sandbox GitHub repo and of its CodeCommit mirror (ls-remote with plain git). */
+/**
+ * Branches and tags of the sandbox GitHub repo and of its CodeCommit mirror (ls-remote with plain git). gh2cc's
+ * backup branches (`refs/heads/gh2cc-backup/…`, outside what is mirrored) come apart, in `backups`.
+ */
 export async function bothSides(
   sandbox: SandboxInfo,
   githubDir: string,
   owner: string,
   repo: string,
   target: string,
-): Promise<{ github: Map<string, string>; codecommit: Map<string, string> | undefined }> {
+): Promise<{
+  github: Map<string, string>;
+  codecommit: Map<string, string> | undefined;
+  backups: Map<string, string>;
+}> {
+  const isBackup = (r: string): boolean => r.startsWith('refs/heads/gh2cc-backup/');
   const filter = (m: Map<string, string>): Map<string, string> =>
-    new Map([...m].filter(([r]) => r.startsWith('refs/heads/') || r.startsWith('refs/tags/')));
+    new Map(
+      [...m].filter(([r]) => (r.startsWith('refs/heads/') || r.startsWith('refs/tags/')) && !isBackup(r)),
+    );
   const github = filter(await lsRemote(process.cwd(), join(githubDir, owner, `${repo}.git`)));
   const awsEnv = gh2ccHelperEnv(sandbox);
-  const codecommit = await lsRemote(
+  const listed = await lsRemote(
     process.cwd(),
     `${sandbox.codecommit.gitUrl}/v1/repos/${target}`,
     GH2CC_HELPER,
     awsEnv,
-  ).then(
-    (m) => filter(m),
-    () => undefined,
-  );
-  return { github, codecommit };
+  ).catch(() => undefined);
+  return {
+    github,
+    codecommit: listed === undefined ? undefined : filter(listed),
+    backups: new Map([...(listed ?? new Map<string, string>())].filter(([r]) => isBackup(r))),
+  };
 }
 
 /** A push straight to the sandbox CodeCommit (someone working there, outside gh2cc), with plain git. */
@@ -140,4 +151,20 @@ export async function writeOwnerFile(
   repos: Record<string, Record<string, unknown>>,
 ): Promise<void> {
   await writeFile(join(githubDir, `${owner}.yaml`), stringify({ repos }));
+}
+
+/** Plain `git fetch` from a sandbox CodeCommit repository into `into` (the way a user restores a backup). */
+export async function fetchFromCodecommit(
+  sandbox: SandboxInfo,
+  into: string,
+  target: string,
+  refspec: string,
+): Promise<void> {
+  const r = await gitWithHelper(
+    into,
+    GH2CC_HELPER,
+    ['fetch', `${sandbox.codecommit.gitUrl}/v1/repos/${target}`, refspec],
+    gh2ccHelperEnv(sandbox),
+  );
+  if (r.code !== 0) throw new Error(`fetch from CodeCommit failed: ${r.stderr}`);
 }

@@ -10,6 +10,17 @@ import { eventually, gh2cc } from '../helpers/processes.ts';
 import { pushAnomalies, readPushLog } from '../helpers/push-log.ts';
 import { seedOrg } from '../helpers/seed-org.ts';
 
+interface DriftJson {
+  summary: { repos: number; drifted: number; failed: number };
+  repos: Array<{
+    repo: string;
+    drift: boolean;
+    record: string;
+    refs: Array<{ ref: string; kind: string }>;
+    backups: Array<{ ref: string; original: string }>;
+  }>;
+}
+
 async function readReport(path: string): Promise<MigrationReport> {
   return JSON.parse(await readFile(path, 'utf8')) as MigrationReport;
 }
@@ -134,6 +145,29 @@ describe('gh2cc migrate against the sandbox', () => {
     await runGit(cc, ['update-ref', 'refs/tags/light-1', await rev(cc, 'refs/heads/main~7')]);
     const before = await lsRemote(work, cc);
 
+    // `gh2cc drift` tells someone else's changes (drift, exit 3) from what the next sync will do (behind).
+    const drift = async (): Promise<{ code: number | null; out: DriftJson }> => {
+      const p = gh2cc(
+        ['drift', '--org', 'acme', '--include', 'api', '--include', 'tools', '--json'],
+        env,
+        work,
+      );
+      const code = await p.exited;
+      return { code, out: JSON.parse(p.stdout()) as DriftJson };
+    };
+    const first = await drift();
+    expect(first.code).toBe(3);
+    expect(first.out.summary).toEqual({ repos: 2, drifted: 1, failed: 0 });
+    const apiDrift = first.out.repos.find((r) => r.repo === 'acme/api');
+    expect(apiDrift?.record).toBe('cache');
+    expect(apiDrift?.refs.map((r) => [r.ref, r.kind])).toEqual([
+      ['refs/heads/hotfix', 'only-in-codecommit'],
+      ['refs/heads/topic-0', 'behind'],
+      ['refs/heads/topic-1', 'behind'],
+      ['refs/tags/light-1', 'moved'],
+    ]);
+    expect(first.out.repos.find((r) => r.repo === 'acme/tools')).toMatchObject({ drift: false, refs: [] });
+
     const run = gh2cc(
       ['migrate', '--org', 'acme', '--report', join(work, 'r3.json'), '--log-file', join(work, 'm3.log')],
       env,
@@ -153,6 +187,18 @@ describe('gh2cc migrate against the sandbox', () => {
     expect(after.get('refs/heads/topic-1')).toBe(await rev(gh, 'refs/heads/topic-1'));
     expect(after.get('refs/heads/hotfix')).toBe(before.get('refs/heads/hotfix'));
     expect(after.get('refs/tags/light-1')).toBe(before.get('refs/tags/light-1'));
+    // What the deletion and the force-push replaced is kept under backup refs, reported by `gh2cc drift`.
+    const backups = [...after].filter(([ref]) => ref.startsWith('refs/heads/gh2cc-backup/'));
+    expect(backups.find(([r]) => r.endsWith('/heads/topic-0'))?.[1]).toBe(before.get('refs/heads/topic-0'));
+    expect(backups.find(([r]) => r.endsWith('/heads/topic-1'))?.[1]).toBe(before.get('refs/heads/topic-1'));
+    const second = await drift();
+    expect(second.code).toBe(3);
+    const api2 = second.out.repos.find((r) => r.repo === 'acme/api');
+    expect(api2?.refs.map((r) => r.kind)).toEqual(['only-in-codecommit', 'moved']);
+    expect(api2?.backups.map((b) => b.original).sort()).toEqual(['refs/heads/topic-0', 'refs/heads/topic-1']);
+    const clean = gh2cc(['drift', '--org', 'acme', '--include', 'tools'], env, work);
+    expect(await clean.exited, clean.stderr()).toBe(0);
+    expect(clean.stdout()).toMatch(/0 of 1 repositories drifted/);
   });
 
   it('fails on a name collision before changing anything', async () => {

@@ -152,4 +152,24 @@ describe('sandbox CodeCommit git endpoint', () => {
     expect(entries[0]?.refs.length).toBe(4000);
     expect((await lsRemote(many, url, gh2ccHelper, awsEnv)).size).toBe(4000);
   });
+
+  it('enforces CodeCommit branch-name quotas and has no atomic push; gh2cc backup names pass', async () => {
+    const url = await createRepo('branch-names');
+    const push = (...args: string[]) => gitWithHelper(source, gh2ccHelper, ['push', ...args], awsEnv);
+    const hex = 'a'.repeat(40);
+    const tooLong = `x/${'y'.repeat(255)}`;
+    for (const name of [hex, tooLong]) {
+      const refused = await push(url, `refs/heads/main:refs/heads/${name}`);
+      expect(refused.code, name).not.toBe(0);
+      expect(refused.stderr).toContain('InvalidBranchNameException');
+    }
+    const atomic = await push('--atomic', url, 'refs/heads/main:refs/heads/main');
+    expect(atomic.code).not.toBe(0);
+    expect(atomic.stderr).toMatch(/does not support --atomic/);
+    const backup = 'gh2cc-backup/20261126T221005Z-01234567/heads/main';
+    const ok = await push(url, `refs/heads/main:refs/heads/main`, `refs/heads/main:refs/heads/${backup}`);
+    expect(ok.code, ok.stderr).toBe(0);
+    const refs = await lsRemote(source, url, gh2ccHelper, awsEnv);
+    expect([...refs.keys()].sort()).toEqual([`refs/heads/${backup}`, 'refs/heads/main']);
+  });
 });

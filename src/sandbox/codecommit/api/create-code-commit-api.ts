@@ -4,7 +4,7 @@ import { readBody, sendJson } from '../../../util/http-body.ts';
 import { appendRequestLog, repositoriesInRequest, requestLogPath } from '../../request-log.ts';
 import { sigV4RequestFrom, verifySigV4Request } from '../../sigv4/verify-request.ts';
 import type { CodeCommitSandboxOptions, SandboxHandler } from '../../types.ts';
-import { openCodeCommitStore } from '../store.ts';
+import { openCodeCommitStore, type CodeCommitStore } from '../store.ts';
 import { getBranch, listBranches, updateDefaultBranch } from './branch-operations.ts';
 import type { ApiContext, Operation } from './context.ts';
 import { CodeCommitApiError } from './errors.ts';
@@ -47,6 +47,8 @@ export interface CodeCommitApiOptions extends CodeCommitSandboxOptions {
    * real service's `https://git-codecommit.REGION.amazonaws.com/v1/repos/NAME`.
    */
   readonly gitBaseUrl?: () => string;
+  /** The state to serve, when it is shared with the git side; by default opened from `dir`. */
+  readonly store?: CodeCommitStore;
 }
 
 const OPERATIONS: Readonly<Record<string, Operation>> = {
@@ -157,7 +159,7 @@ export function createCodeCommitApi(options: CodeCommitApiOptions): SandboxHandl
   const now = options.now ?? (() => new Date());
   const defaultKmsKeyId = DEFAULT_KMS_KEY_ID;
   const ctx: ApiContext = {
-    store: openCodeCommitStore({ dir: options.dir, log: options.log, defaultKmsKeyId }),
+    store: options.store ?? openCodeCommitStore({ dir: options.dir, log: options.log, defaultKmsKeyId }),
     region: options.region,
     accountId: options.accountId,
     partition: partitionOf(options.region),

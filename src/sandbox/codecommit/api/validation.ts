@@ -1,11 +1,13 @@
+import { isValidBranchName } from '../../../core/codecommit-branch-name.ts';
 import { apiError, type CodeCommitApiError } from './errors.ts';
+
+export { isValidBranchName, MAX_BRANCH_NAME_LENGTH } from '../../../core/codecommit-branch-name.ts';
 
 export const MAX_REPOSITORY_NAME_LENGTH = 100;
 export const MAX_DESCRIPTION_LENGTH = 1000;
 export const MAX_TAGS_PER_RESOURCE = 50;
 export const MAX_TAG_KEY_LENGTH = 128;
 export const MAX_TAG_VALUE_LENGTH = 256;
-export const MAX_BRANCH_NAME_LENGTH = 256;
 
 /** Letters, digits and `_` (the model's `\w`), `.` and `-`; `.git` at the end is reserved for the git URL. */
 export function isValidRepositoryName(name: string): boolean {
@@ -28,22 +30,6 @@ export function checkDescription(description: string | undefined): void {
   if (description !== undefined && description.length > MAX_DESCRIPTION_LENGTH) {
     throw apiError('InvalidRepositoryDescriptionException');
   }
-}
-
-/**
- * CodeCommit's branch name rules, which are git's `check-ref-format` rules plus a length limit and a ban on
- * names that look like a full commit id.
- */
-export function isValidBranchName(name: string): boolean {
-  if (name.length < 1 || name.length > MAX_BRANCH_NAME_LENGTH) return false;
-  if (/^[0-9a-fA-F]{40}$/.test(name)) return false;
-  if (name === '@' || name.includes('..') || name.includes('//') || name.includes('@{')) return false;
-  for (const ch of name) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (code <= 0x20 || code === 0x7f || '?^*[\\~:'.includes(ch)) return false;
-  }
-  if (name.startsWith('/') || name.endsWith('/') || name.endsWith('.')) return false;
-  return name.split('/').every((part) => !part.startsWith('.') && !part.endsWith('.lock'));
 }
 
 export function requireBranchName(name: string | undefined): string {
