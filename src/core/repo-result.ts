@@ -37,7 +37,13 @@ export interface RepoResult {
   /** Tips kept under backup refs before this sync replaced or deleted them. */
   readonly backups?: readonly BackupMade[];
   /** Backup refs removed because their retention ran out. */
-  readonly expiredBackups?: number;
+  readonly expiredBackups?: readonly string[];
+  /** The refs left alone as divergent, with both sides' values (GitHub's null: only in CodeCommit). */
+  readonly divergent?: ReadonlyArray<{
+    readonly ref: string;
+    readonly github: string | null;
+    readonly codecommit: string;
+  }>;
   /** The sync moved (or created) CodeCommit's default branch: from (null: created) → sha. */
   readonly defaultBranchPushed?: { readonly from: string | null; readonly sha: string };
   /** Both sides' default-branch tips after the sync (undefined: no such branch there). */

@@ -82,6 +82,11 @@ export async function runDriftCheck(
           {
             ...current,
             divergentRefs,
+            drift: found.divergent.map((d) => ({
+              ref: d.ref,
+              github: d.source ?? null,
+              codecommit: d.target,
+            })),
             heads: found.heads,
             // A failing, archived or stopped repository stays so (the divergence is recorded all the same).
             state:

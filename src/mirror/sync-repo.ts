@@ -40,7 +40,8 @@ export async function syncRepo(
     errorCode: undefined as string | undefined,
     wiki: undefined as RepoResult | undefined,
     backups: [] as BackupMade[],
-    expiredBackups: 0,
+    expiredBackups: [] as string[],
+    divergent: [] as Array<{ ref: string; github: string | null; codecommit: string }>,
     defaultBranchPushed: undefined as { from: string | null; sha: string } | undefined,
   };
   let session: RepoSession | undefined;
@@ -80,6 +81,11 @@ export async function syncRepo(
     });
     const divergent = new Set(plan.refs.divergent.map((d) => d.ref));
     out.divergentRefs = [...divergent];
+    out.divergent = plan.refs.divergent.map((d) => ({
+      ref: d.ref,
+      github: d.source ?? null,
+      codecommit: d.target,
+    }));
     if (divergent.size > 0) {
       warnings.push(
         `${describeDivergence(plan.refs.divergent)}: changed in CodeCommit outside gh2cc, so left alone (reset or delete them in CodeCommit to resume mirroring them)`,
@@ -97,7 +103,7 @@ export async function syncRepo(
     const pushed_ = await pushSteps(s, plan.steps);
     out.pushes = pushed_.pushes;
     out.refsPushed = pushed_.refsPushed;
-    out.expiredBackups = pushed_.expired.length;
+    out.expiredBackups = [...pushed_.expired];
     warnings.push(...pushed_.warnings);
     for (const a of plan.refs.actions) {
       const backup = pushed_.backedUp.get(a.ref);
@@ -210,7 +216,8 @@ export async function syncRepo(
     ...(out.errorCode === undefined ? {} : { errorCode: out.errorCode }),
     ...(out.divergentRefs.length === 0 ? {} : { divergentRefs: out.divergentRefs }),
     ...(out.backups.length === 0 ? {} : { backups: out.backups }),
-    ...(out.expiredBackups === 0 ? {} : { expiredBackups: out.expiredBackups }),
+    ...(out.expiredBackups.length === 0 ? {} : { expiredBackups: out.expiredBackups }),
+    ...(out.divergent.length === 0 ? {} : { divergent: out.divergent }),
     ...(out.defaultBranchPushed === undefined ? {} : { defaultBranchPushed: out.defaultBranchPushed }),
     heads: out.heads,
     ...(out.wiki === undefined ? {} : { wiki: out.wiki }),

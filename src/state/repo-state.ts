@@ -1,4 +1,18 @@
+import type { BackupReason } from '../core/backup-ref.ts';
 import type { RepoResult, RepoStatus } from '../core/repo-result.ts';
+
+/** A backup ref gh2cc made in CodeCommit for this repository (see backup-ref.ts). */
+export interface KeptBackup {
+  readonly ref: string;
+  /** The ref whose tip it keeps. */
+  readonly original: string;
+  readonly sha: string;
+  readonly reason: BackupReason;
+  readonly at: string;
+}
+
+/** The most backups remembered per repository (the newest); CodeCommit keeps them all until they expire. */
+export const MAX_KEPT_BACKUPS = 100;
 
 /** A mirror's health as operators see it (status table, status page, metrics). */
 export type MirrorState =
@@ -33,6 +47,14 @@ export interface RepoState {
   /** First request not yet served by a successful sync (ms since epoch): the mirror is behind since then. */
   readonly pendingSince?: number;
   readonly divergentRefs: readonly string[];
+  /** The divergent refs with both sides' values (GitHub's null: only in CodeCommit), as last seen. */
+  readonly drift?: ReadonlyArray<{
+    readonly ref: string;
+    readonly github: string | null;
+    readonly codecommit: string;
+  }>;
+  /** Backup refs gh2cc made for this repository and has not expired yet, oldest first. */
+  readonly backups?: readonly KeptBackup[];
   /** When people were last told about the current drift (found, or reminded): the reminder counts from it. */
   readonly driftNotifiedAt?: string;
   /** When the CodeCommit repository was last ensured (created/adopted, metadata refreshed). */
@@ -88,6 +110,8 @@ export function applySyncResult(
     lastResult: result.status,
     heads: result.heads ?? prev.heads ?? {},
     divergentRefs: result.divergentRefs ?? [],
+    drift: result.divergent ?? [],
+    backups: keptBackups(prev.backups, result, at),
     // Only an ensure that succeeded makes the repository "known": a failed first sync (a foreign repository
     // in the way, an invalid name) must ensure again, never push into what it found.
     ...(result.ensured === true ? { ensuredAt: at, ensureRequested: false } : {}),
@@ -121,4 +145,16 @@ export function applySyncResult(
     ...(result.errorCode === undefined ? {} : { lastErrorCode: result.errorCode }),
     consecutiveFailures: prev.consecutiveFailures + 1,
   };
+}
+
+function keptBackups(prev: readonly KeptBackup[] | undefined, result: RepoResult, at: string): KeptBackup[] {
+  const expired = new Set(result.expiredBackups ?? []);
+  const made = (result.backups ?? []).map((b): KeptBackup => ({
+    ref: b.backup,
+    original: b.ref,
+    sha: b.sha,
+    reason: b.reason,
+    at,
+  }));
+  return [...(prev ?? []).filter((b) => !expired.has(b.ref)), ...made].slice(-MAX_KEPT_BACKUPS);
 }

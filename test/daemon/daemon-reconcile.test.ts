@@ -138,6 +138,7 @@ describe(
       );
       const alpha = (await statusJson(env)).find((s) => s.repo === `${ORG}/alpha`);
       expect(alpha?.divergentRefs).toEqual(['refs/heads/rogue']);
+      expect(alpha?.drift).toEqual([{ ref: 'refs/heads/rogue', github: null, codecommit: sha }]);
       const sides = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'alpha', 'alpha');
       expect(sides.codecommit?.get('refs/heads/rogue')).toBe(sha);
       expect(sides.github.has('refs/heads/rogue')).toBe(false);
@@ -283,6 +284,11 @@ describe(
         refs: [{ ref: 'refs/heads/main', github: githubMain, codecommit: rogue, backup: backup?.[0] }],
       });
       expect(validNotification(drift[0]?.message), ajv.errorsText(validNotification.errors)).toBe(true);
+      // The state (gh2cc status, the status page) keeps the backup for operators.
+      const gamma = (await statusJson(env)).find((st) => st.repo === `${ORG}/gamma`);
+      expect(gamma?.backups).toMatchObject([
+        { ref: backup?.[0], original: 'refs/heads/main', sha: rogue, reason: 'overwritten' },
+      ]);
     });
 
     it('follows repositories created, renamed, archived and deleted on GitHub; deletes nothing in CodeCommit', async () => {
