@@ -3,15 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { ownerOf } from '../config/owner-of.ts';
 import type { RepoDrift } from '../mirror/detect-drift.ts';
 import type { PushedRecord } from '../mirror/pushed-record.ts';
 import { renderTable } from '../migrate/report.ts';
-import { defaultLogFile } from '../util/file-logger.ts';
 import { EXIT_DRIFT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CliContext } from './cli-context.ts';
-import { loadCliConfig } from './load-cli-config.ts';
-import { addSelectionOptions, migrateOverrides, type MigrateCliOptions } from './migrate-options.ts';
-import { checkOutputPath, openLogFile } from './output-paths.ts';
+import { openMirrorCommand } from './open-mirror-command.ts';
+import { addSelectionOptions, type MigrateCliOptions } from './migrate-options.ts';
 import { print, printError } from './output.ts';
 import { onStopSignals } from './stop-signals.ts';
 
@@ -50,18 +47,9 @@ export async function runDriftCli(
   opts: DriftCliOptions,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
-  if (opts.logFile !== undefined) await checkOutputPath('--log-file', opts.logFile);
-  const config = await loadCliConfig(opts.config, migrateOverrides(opts), env);
-  const owner = ownerOf(config);
-  const log = openLogFile(
-    defaultLogFile(opts.logFile, 'drift'),
-    opts.logLevel ?? config.log.level,
-    opts.logFile !== undefined,
-  );
-  const { createMirrorContext } = await import('../mirror/mirror-context.ts');
+  const { config, owner, ctx } = await openMirrorCommand(opts, env, 'drift');
   const { planMigration } = await import('../migrate/plan-migration.ts');
   const { detectDrift } = await import('../mirror/detect-drift.ts');
-  const ctx = createMirrorContext(config, log);
   const dispose = onStopSignals(() => {
     printError('Stopped; drift changes nothing, so there is nothing to resume.');
     process.exit(EXIT_INTERRUPTED);

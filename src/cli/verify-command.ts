@@ -1,14 +1,12 @@
 import { Option, type Command } from 'commander';
-import { ownerOf } from '../config/owner-of.ts';
+import type { Owner } from '../config/owner-of.ts';
 import type { Config } from '../config/schema.ts';
 import type { MirrorContext } from '../mirror/mirror-context.ts';
 import { renderTable } from '../migrate/report.ts';
 import type { VerifyResult } from '../migrate/verify-repos.ts';
-import { defaultLogFile } from '../util/file-logger.ts';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CliContext } from './cli-context.ts';
-import { loadCliConfig } from './load-cli-config.ts';
-import { addSelectionOptions, migrateOverrides, type MigrateCliOptions } from './migrate-options.ts';
-import { checkOutputPath, openLogFile } from './output-paths.ts';
+import { openMirrorCommand } from './open-mirror-command.ts';
+import { addSelectionOptions, type MigrateCliOptions } from './migrate-options.ts';
 import { print, printError } from './output.ts';
 import { onStopSignals } from './stop-signals.ts';
 
@@ -32,16 +30,7 @@ export async function runVerifyCli(
   opts: VerifyCliOptions,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
-  if (opts.logFile !== undefined) await checkOutputPath('--log-file', opts.logFile);
-  const config = await loadCliConfig(opts.config, migrateOverrides(opts), env);
-  const owner = ownerOf(config);
-  const log = openLogFile(
-    defaultLogFile(opts.logFile, 'verify'),
-    opts.logLevel ?? config.log.level,
-    opts.logFile !== undefined,
-  );
-  const { createMirrorContext } = await import('../mirror/mirror-context.ts');
-  const ctx = createMirrorContext(config, log);
+  const { config, owner, ctx } = await openMirrorCommand(opts, env, 'verify');
   // Read-only: Ctrl-C ends it at once. process.exit also ends the git commands in flight (their process
   // groups, see git-runner), which the default signal action would leave running.
   const dispose = onStopSignals(() => {
@@ -59,7 +48,7 @@ async function verifyAll(
   opts: VerifyCliOptions,
   config: Config,
   ctx: MirrorContext,
-  owner: ReturnType<typeof ownerOf>,
+  owner: Owner,
 ): Promise<number> {
   const { planMigration } = await import('../migrate/plan-migration.ts');
   const { verifyRepos } = await import('../migrate/verify-repos.ts');
