@@ -15,6 +15,8 @@
  * webhook-ingest:  signed push deliveries posted by autocannon at `gh2cc serve` (≥ 3,000/s, p99 < 50 ms)
  * webhook-latency: pushes to the sandbox GitHub at 20/s over 50 repos, each arriving by webhook: push →
  *                  commit on CodeCommit p50 < 0.5 s, p99 < 2 s
+ * status-page:     `gh2cc serve` with 10,000 repos of state in Redis: the status page's answer time, each request
+ *                  reading every state afresh and back to back (p95 < 200 ms)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,6 +38,7 @@ import { readPushLog } from '../test/helpers/push-log.ts';
 import { packBytes } from '../src/git/mirror-store.ts';
 import { measureDaemonSync, measureScale, oneCommit } from './daemon-bench.ts';
 import { measureIngest, measurePushLatency } from './webhook-bench.ts';
+import { measureStatusPage } from './status-bench.ts';
 import { freePort } from '../test/harness/services.ts';
 
 const CONCURRENCY = 4;
@@ -332,6 +335,22 @@ async function benchWebhookIngest(): Promise<Row[]> {
   ];
 }
 
+async function benchStatusPage(): Promise<Row[]> {
+  const r = await measureStatusPage(10_000);
+  const row = (what: string, s: typeof r.fresh): Row => ({
+    name: `status page, ${r.repos} repos of state (gh2cc serve, token auth, ${(r.pageBytes / 1024).toFixed(0)} KB table page; StateStore.all() ${r.readAllMs.toFixed(0)} ms), ${what}: ${s.requests} requests, max ${s.maxMs.toFixed(0)} ms`,
+    baselineS: NaN,
+    gh2ccS: NaN,
+    ratio: `median ${s.medianMs.toFixed(0)} ms, p95 ${s.p95Ms.toFixed(0)} ms`,
+    target: 'p95 < 200 ms',
+    pass: s.p95Ms < 200,
+  });
+  return [
+    row('every request reading all states afresh (one every 2.1 s)', r.fresh),
+    row('back to back', r.busy),
+  ];
+}
+
 async function benchWebhookLatency(work: string): Promise<Row[]> {
   const port = await freePort();
   const sandbox = await startSandboxProcess(join(work, 'sandbox-hooks'), [
@@ -394,6 +413,7 @@ async function main(): Promise<void> {
     if (want('scale')) rows.push(...(await benchScale(sandbox, work)));
     if (want('webhook-ingest')) rows.push(...(await benchWebhookIngest()));
     if (want('webhook-latency')) rows.push(...(await benchWebhookLatency(work)));
+    if (want('status-page')) rows.push(...(await benchStatusPage()));
   } finally {
     await sandbox.close();
     await rm(work, { recursive: true, force: true });

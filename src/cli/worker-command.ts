@@ -111,7 +111,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
   program
     .command('serve')
     .description(
-      "HTTP only: GitHub's webhook deliveries become jobs in Redis (POST /webhooks/github), plus /healthz, /readyz, /metrics",
+      "HTTP only: GitHub's webhook deliveries become jobs in Redis (POST /webhooks/github), plus /healthz, /readyz, /metrics and the status page (/)",
     )
     .option('-c, --config <file>', 'YAML config file')
     .option('--redis-url <url>', 'Redis holding the queues (env REDIS_URL; rediss:// for TLS)')
@@ -132,7 +132,7 @@ export function registerDaemonCommand(program: Command, ctx: CliContext): void {
     program
       .command('daemon')
       .description(
-        'Keep CodeCommit mirrored: workers, the scheduled org reconcile, and HTTP (/healthz, /readyz, /metrics) in one process',
+        'Keep CodeCommit mirrored: workers, the scheduled org reconcile, and HTTP (/healthz, /readyz, /metrics, the status page at /) in one process',
       ),
     PROCESSED_QUEUES,
   )

@@ -163,6 +163,45 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    status: z
+      .object({
+        enabled: z
+          .union([
+            z.boolean(),
+            z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+          ])
+          .default(true)
+          .describe('serve the read-only status page (serve/daemon); false: its paths answer 404'),
+        path: z
+          .string()
+          .regex(/^\/([A-Za-z0-9._~-]+\/)*$/, 'an absolute URL path ending in /, such as / or /status/')
+          .default('/')
+          .describe('URL path of the status page; repository pages are under <path>repos/'),
+        token: z
+          .string()
+          .min(16, 'at least 16 characters (e.g. openssl rand -hex 32)')
+          .optional()
+          .describe(
+            'required to see the status page: Authorization: Bearer <token>, or as the basic-auth password (secret)',
+          ),
+        user: nonEmpty.optional().describe('basic-auth user name required to see the status page'),
+        password: z
+          .string()
+          .min(8, 'at least 8 characters')
+          .optional()
+          .describe('basic-auth password required to see the status page, with status.user (secret)'),
+      })
+      .strict()
+      .superRefine((status, ctx) => {
+        if ((status.user === undefined) !== (status.password === undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [status.user === undefined ? 'user' : 'password'],
+            message: 'basic auth needs both status.user and status.password: set both, or neither',
+          });
+        }
+      })
+      .prefault({}),
     daemon: z
       .object({
         reconcileEvery: schedule
@@ -252,6 +291,15 @@ export const ConfigSchema = z
           .default(false)
           .describe(
             'put a trigger (gh2cc-drift) on each mirrored CodeCommit repository that publishes every reference change to snsTopicArn, so direct pushes to CodeCommit are reported by AWS itself',
+          ),
+        secretScan: z
+          .union([
+            z.boolean(),
+            z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+          ])
+          .default(false)
+          .describe(
+            "scan the commits each sync adds to CodeCommit for committed credentials (secretlint's recommended rules: AWS secret keys, private keys, GitHub tokens…) and send secret-detected with commit, path, line and rule, never the secret",
           ),
       })
       .strict()
@@ -382,6 +430,11 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   GH2CC_PORT: 'server.port',
   GH2CC_HOST: 'server.host',
   GH2CC_TRUST_PROXY: 'server.trustProxy',
+  GH2CC_STATUS_ENABLED: 'status.enabled',
+  GH2CC_STATUS_PATH: 'status.path',
+  GH2CC_STATUS_TOKEN: 'status.token',
+  GH2CC_STATUS_USER: 'status.user',
+  GH2CC_STATUS_PASSWORD: 'status.password',
   GH2CC_WEBHOOK_PATH: 'webhook.path',
   GH2CC_REDIS_CLUSTER: 'redis.cluster',
   GH2CC_RECONCILE_EVERY: 'daemon.reconcileEvery',
@@ -395,6 +448,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   GH2CC_SNS_TOPIC_ARN: 'notify.snsTopicArn',
   GH2CC_DRIFT_REMINDER: 'notify.driftReminder',
   GH2CC_CODECOMMIT_TRIGGERS: 'notify.codecommitTriggers',
+  GH2CC_SECRET_SCAN: 'notify.secretScan',
   GH2CC_IAM_USER_MAP: 'iam.userMap',
   GH2CC_IAM_PATH: 'iam.path',
   GH2CC_IAM_MODE: 'iam.mode',
@@ -414,4 +468,6 @@ export const SECRET_KEYS = [
   'github.appPrivateKey',
   'codecommit.gitPassword',
   'webhook.secret',
+  'status.token',
+  'status.password',
 ] as const;

@@ -12,6 +12,14 @@ export interface BackupMade {
   readonly github: string | null;
 }
 
+/** A secret found in a newly mirrored commit: where, and by which rule — never the secret itself. */
+export interface SecretFindingRecord {
+  readonly commit: string;
+  readonly path: string;
+  readonly line?: number;
+  readonly rule: string;
+}
+
 /** What one repository's sync ended in. */
 export type RepoStatus = 'migrated' | 'up-to-date' | 'empty' | 'diverged' | 'failed' | 'interrupted';
 
@@ -46,6 +54,15 @@ export interface RepoResult {
   }>;
   /** The sync moved (or created) CodeCommit's default branch: from (null: created) → sha. */
   readonly defaultBranchPushed?: { readonly from: string | null; readonly sha: string };
+  /** The secret scan of the commits this sync brought to CodeCommit (`notify.secretScan`), when it found any. */
+  readonly secrets?: {
+    readonly findings: readonly SecretFindingRecord[];
+    readonly truncated?: {
+      readonly reason: 'max-commits' | 'max-bytes';
+      readonly scannedCommits: number;
+      readonly newCommits: number;
+    };
+  };
   /** Both sides' default-branch tips after the sync (undefined: no such branch there). */
   readonly heads?: { readonly github?: string; readonly codecommit?: string };
   readonly wiki?: RepoResult;

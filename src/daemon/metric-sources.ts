@@ -22,6 +22,26 @@ function bounded<T>(work: Promise<T>): Promise<T> {
   ]);
 }
 
+/** Jobs per BullMQ state in every gh2cc queue: what /metrics exports and the status page shows. */
+export function readQueueCounts(
+  queues: Gh2ccQueues,
+): Promise<{ queue: string; counts: Record<string, number> }[]> {
+  const kinds = Object.keys(QUEUES) as (keyof typeof QUEUES)[];
+  return Promise.all(
+    kinds.map(async (kind) => ({
+      queue: QUEUES[kind],
+      counts: await queues[kind].getJobCounts(
+        'waiting',
+        'active',
+        'delayed',
+        'failed',
+        'completed',
+        'prioritized',
+      ),
+    })),
+  );
+}
+
 /** What /metrics reads at scrape time: queue depths from BullMQ, mirror health from the state store. */
 export function metricSources(queues: Gh2ccQueues, state: StateStore, log: Logger): MetricSources {
   let cached: { at: number; states: Promise<RepoState[]> } | undefined;
@@ -33,22 +53,7 @@ export function metricSources(queues: Gh2ccQueues, state: StateStore, log: Logge
   return {
     log,
     async queueCounts() {
-      const kinds = Object.keys(QUEUES) as (keyof typeof QUEUES)[];
-      return bounded(
-        Promise.all(
-          kinds.map(async (kind) => ({
-            queue: QUEUES[kind],
-            counts: await queues[kind].getJobCounts(
-              'waiting',
-              'active',
-              'delayed',
-              'failed',
-              'completed',
-              'prioritized',
-            ),
-          })),
-        ),
-      );
+      return bounded(readQueueCounts(queues));
     },
     async reposInDrift() {
       return (await states()).filter((s) => s.divergentRefs.length > 0).length;

@@ -9,6 +9,7 @@ import { createHttpServer, type HttpServer } from '../server/create-http-server.
 import { createMetrics, type Gh2ccMetrics } from '../server/create-metrics.ts';
 import { listen } from '../server/listen.ts';
 import { metricSources } from './metric-sources.ts';
+import { mountStatusPage } from './mount-status-page.ts';
 import { mountWebhook } from './mount-webhook.ts';
 import { upsertSchedules } from './upsert-schedules.ts';
 
@@ -48,8 +49,9 @@ export interface RunningDaemon {
 
 /**
  * Composes the long-running process: BullMQ workers, the job schedulers (org reconcile) and the HTTP server
- * (/healthz, /readyz, /metrics and GitHub's webhook deliveries; `gh2cc serve` is the HTTP part alone). Each part can
- * run alone, so small installs run one `gh2cc daemon` and large ones scale `gh2cc worker` processes out.
+ * (/healthz, /readyz, /metrics, GitHub's webhook deliveries and the status page; `gh2cc serve` is the HTTP
+ * part alone). Each part can run alone, so small installs run one `gh2cc daemon` and large ones scale
+ * `gh2cc worker` processes out.
  */
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const { config, log } = options;
@@ -95,6 +97,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         }),
       });
       mountWebhook(app, { config, log, redis, ctx, queues, metrics });
+      mountStatusPage(app, { config, log, state: ctx.state, queues });
       url = await listen(app, { host: config.server.host, port: config.server.port });
     }
   } catch (err) {

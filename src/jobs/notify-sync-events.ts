@@ -1,6 +1,7 @@
 import { buildNotification, type NotificationInput } from '../core/notification.ts';
 import type { SourceRepo } from '../core/repo-filter.ts';
 import type { RepoResult } from '../core/repo-result.ts';
+import { secretDetectedNotifications } from '../scan/secret-notifications.ts';
 import type { JobContext } from './job-context.ts';
 
 const branch = (ref: string): string => ref.replace(/^refs\/heads\//, '');
@@ -72,6 +73,17 @@ export function syncEvents(
         },
       },
     });
+  }
+  if (result.secrets !== undefined) {
+    out.push(
+      ...secretDetectedNotifications({
+        org,
+        repository,
+        target: result.target,
+        findings: result.secrets.findings,
+        ...(result.secrets.truncated === undefined ? {} : { truncated: result.secrets.truncated }),
+      }),
+    );
   }
   return out;
 }

@@ -102,6 +102,7 @@ export async function runSyncJob(
     {
       ...latest,
       archived: source.archived,
+      description: source.description,
       // Only a verified sync set (or confirmed) CodeCommit's default branch.
       ...(result.verified ? { defaultBranch: source.defaultBranch } : {}),
       lastSyncStartedAt: startedAt.toISOString(),

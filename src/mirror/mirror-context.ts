@@ -82,6 +82,7 @@ export function syncDepsFor(
     wikis: run.wikis,
     onDivergence: divergencePolicyFor(ctx.config.mirror),
     backupRetentionMs: ctx.config.mirror.backupRetention,
+    ...(ctx.config.notify.secretScan ? { secretScan: true } : {}),
     ...(ctx.config.codecommit.kmsKeyId === undefined ? {} : { kmsKeyId: ctx.config.codecommit.kmsKeyId }),
     ...(ctx.config.notify.codecommitTriggers && ctx.config.notify.snsTopicArn !== undefined
       ? { triggerTopicArn: ctx.config.notify.snsTopicArn }

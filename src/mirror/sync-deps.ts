@@ -33,6 +33,8 @@ export interface SyncDeps {
   readonly onProgress?: (p: SyncProgress) => void;
   /** What to do with refs changed in CodeCommit outside gh2cc, per repository (`owner/name`); default alert. */
   readonly onDivergence?: (repo: string) => DivergencePolicy;
+  /** Scan the commits each sync brings to CodeCommit for committed secrets (`notify.secretScan`). */
+  readonly secretScan?: boolean;
   /** How long backup refs are kept; undefined: never expired. */
   readonly backupRetentionMs?: number;
   /** Where the record of pushed refs lives (the daemon: Redis); default: the mirror cache entry. */

@@ -8,6 +8,7 @@ import { checkpoint, Interrupted } from './interrupted.ts';
 import { mirrorWiki } from './mirror-wiki.ts';
 import { describeDivergence, planSync } from './plan-sync.ts';
 import { pushSteps } from './push-steps.ts';
+import { scanNewCommits, type ScanTruncation } from '../scan/scan-commits.ts';
 import { openRepoSession, type RepoSession } from './repo-session.ts';
 import type { SyncDeps, SyncOptions } from './sync-deps.ts';
 import { recordVerified, verifyTarget } from './verify-target.ts';
@@ -43,6 +44,7 @@ export async function syncRepo(
     expiredBackups: [] as string[],
     divergent: [] as Array<{ ref: string; github: string | null; codecommit: string }>,
     defaultBranchPushed: undefined as { from: string | null; sha: string } | undefined,
+    secrets: undefined as RepoResult['secrets'],
   };
   let session: RepoSession | undefined;
   try {
@@ -121,6 +123,20 @@ export async function syncRepo(
     const headNow = pushed_.applied.get(headRef);
     if (headNow !== undefined) {
       out.defaultBranchPushed = { from: plan.current.get(headRef) ?? null, sha: headNow };
+    }
+    if (deps.secretScan === true && pushed_.applied.size > 0) {
+      const scanned = await scanPushed(s, pushed_.applied, plan.current);
+      if (scanned.warning !== undefined) warnings.push(scanned.warning);
+      if (scanned.secrets !== undefined) {
+        out.secrets = scanned.secrets;
+        warnings.push(
+          `secret scan: ${scanned.secrets.findings.length} possible secret(s) in newly mirrored commits (${[
+            ...new Set(scanned.secrets.findings.map((f) => f.path)),
+          ]
+            .slice(0, 3)
+            .join(', ')}); rotate them, then remove them from history on GitHub`,
+        );
+      }
     }
     const overwritten = out.backups.filter((b) => b.reason === 'overwritten');
     if (overwritten.length > 0) {
@@ -218,8 +234,37 @@ export async function syncRepo(
     ...(out.backups.length === 0 ? {} : { backups: out.backups }),
     ...(out.expiredBackups.length === 0 ? {} : { expiredBackups: out.expiredBackups }),
     ...(out.divergent.length === 0 ? {} : { divergent: out.divergent }),
+    ...(out.secrets === undefined ? {} : { secrets: out.secrets }),
     ...(out.defaultBranchPushed === undefined ? {} : { defaultBranchPushed: out.defaultBranchPushed }),
     heads: out.heads,
     ...(out.wiki === undefined ? {} : { wiki: out.wiki }),
   };
+}
+
+/**
+ * The secret scan of what this sync brought to CodeCommit: commits reachable from the values it pushed and not
+ * from what CodeCommit had before. A scan that fails is a warning, never a failed sync; a stop request is not.
+ */
+async function scanPushed(
+  s: RepoSession,
+  applied: ReadonlyMap<string, string | undefined>,
+  before: ReadonlyMap<string, string>,
+): Promise<{ secrets?: RepoResult['secrets']; warning?: string }> {
+  const tips = [...new Set([...applied.values()].filter((v): v is string => v !== undefined))];
+  let truncated: ScanTruncation | undefined;
+  try {
+    const findings = await scanNewCommits(s.store.dir, tips, [...new Set(before.values())], {
+      signal: s.deps.signal,
+      log: s.log,
+      onTruncated: (t) => {
+        truncated = t;
+      },
+    });
+    if (findings.length === 0) return {};
+    return { secrets: { findings, ...(truncated === undefined ? {} : { truncated }) } };
+  } catch (err) {
+    if (s.deps.signal?.aborted === true) throw err;
+    s.log.warn({ err: err instanceof Error ? err.name : 'error' }, 'secret scan failed');
+    return { warning: 'secret scan failed; the sync itself is fine (see the log)' };
+  }
 }

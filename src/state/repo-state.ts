@@ -29,6 +29,8 @@ export interface RepoState {
   /** Set when mirroring stopped (deleted or transferred on GitHub); the CodeCommit repo is kept. */
   readonly stoppedReason?: string;
   readonly archived?: boolean;
+  /** GitHub's description at the last sync (arbitrary text: escaped wherever it is shown). */
+  readonly description?: string;
   /** GitHub's pushed_at when the last successful sync started: an unchanged repo needs no sync. */
   readonly syncedPushedAt?: string;
   /** When the last sync started and ended. A sync serves every request made before it started. */

@@ -74,7 +74,10 @@ describe(
       };
       // gamma's diverged refs are overwritten (after a backup); every other repository's are only reported.
       const configFile = join(work, 'gh2cc.yaml');
-      await writeFile(configFile, 'mirror:\n  onDivergenceFor:\n    gamma: overwrite\n');
+      await writeFile(
+        configFile,
+        'mirror:\n  onDivergenceFor:\n    gamma: overwrite\nnotify:\n  secretScan: true\n',
+      );
       daemon = gh2cc(['daemon', '--config', configFile], env);
     });
 
@@ -289,6 +292,47 @@ describe(
       expect(gamma?.backups).toMatchObject([
         { ref: backup?.[0], original: 'refs/heads/main', sha: rogue, reason: 'overwritten' },
       ]);
+    });
+
+    it('tells of an AWS key committed on GitHub (secret-detected) without the key in the message or the log', async () => {
+      // Made here, so no real-looking key is ever committed to gh2cc's own repository.
+      const pick = (n: number, chars: string): string =>
+        Array.from(randomBytes(n), (b) => chars[b % chars.length]).join('');
+      const keyId = `AKIA${pick(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`;
+      const secret = pick(40, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789');
+      await topic.drain();
+      const sha = await commitOnGithub(
+        sandbox.githubDir,
+        ORG,
+        'alpha',
+        `aws_access_key_id=${keyId}\naws_secret_access_key=${secret}`,
+      );
+      const told: ReceivedNotification[] = [];
+      await eventually(
+        async () => {
+          told.push(...(await topic.drain()));
+          return told.some((n) => n.message.eventType === 'secret-detected');
+        },
+        20_000,
+        'the secret-detected message',
+      );
+      const found = told.filter((n) => n.message.eventType === 'secret-detected');
+      expect(found).toHaveLength(1);
+      expect(found[0]?.attributes).toMatchObject({ eventType: 'secret-detected', severity: 'critical' });
+      expect(found[0]?.message.details['findings']).toMatchObject([
+        {
+          commit: sha,
+          path: expect.stringMatching(/^change-.*\.txt$/) as string,
+          rule: expect.stringMatching(/aws/) as string,
+        },
+      ]);
+      expect(validNotification(found[0]?.message), ajv.errorsText(validNotification.errors)).toBe(true);
+      const published = JSON.stringify(found);
+      const logs = `${daemon.stdout()}${daemon.stderr()}`;
+      for (const piece of [secret, secret.slice(0, 12), secret.slice(-12), keyId]) {
+        expect(published).not.toContain(piece);
+        expect(logs).not.toContain(piece);
+      }
     });
 
     it('follows repositories created, renamed, archived and deleted on GitHub; deletes nothing in CodeCommit', async () => {
