@@ -9,6 +9,7 @@
  * Prints what was injected and what came out; exits 1 when a ref was lost, a repository did not verify, or
  * two pushes to one repository overlapped.
  */
+import { isBackupRef } from '../src/core/backup-ref.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -239,7 +240,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let reposVerified = 0;
     for (const repo of names) {
       const github = await refsOf(join(sandbox.githubDir, org, `${repo}.git`));
-      const codecommit = await refsOf(join(sandbox.codecommitDir, 'repos', `${repo}.git`));
+      // gh2cc's backup branches (tips a force-push or deletion replaced) are kept beside the mirrored refs.
+      const codecommit = new Map(
+        [...(await refsOf(join(sandbox.codecommitDir, 'repos', `${repo}.git`)))].filter(
+          ([ref]) => !isBackupRef(ref),
+        ),
+      );
       let same = github.size === codecommit.size;
       for (const [ref, sha] of github) {
         refsChecked += 1;

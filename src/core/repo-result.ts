@@ -42,6 +42,8 @@ export interface RepoResult {
   readonly errorCode?: string;
   /** Refs left alone because CodeCommit moved them outside gh2cc. */
   readonly divergentRefs?: readonly string[];
+  /** Commits on GitHub's branches CodeCommit did not have when this sync planned (what it brought across). */
+  readonly newCommits?: number;
   /** Tips kept under backup refs before this sync replaced or deleted them. */
   readonly backups?: readonly BackupMade[];
   /** Backup refs removed because their retention ran out. */

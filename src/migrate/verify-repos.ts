@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isBackupRef } from '../core/backup-ref.ts';
 import { compareRefs, mirroredRefs, type Divergence } from '../core/ref-plan.ts';
 import { MirrorStore } from '../git/mirror-store.ts';
 import { listRemoteRefs } from '../git/transport.ts';
@@ -60,7 +61,13 @@ export async function verifyRepos(
                 opts,
               ),
             ]);
-            const differences = compareRefs(github, codecommit);
+            // A GitHub branch under gh2cc's backup prefix is never mirrored: always a difference.
+            const differences = [
+              ...compareRefs(github, codecommit),
+              ...[...github]
+                .filter(([ref]) => isBackupRef(ref))
+                .map(([ref, sha]) => ({ ref, source: sha, target: codecommit.get(ref) ?? '' })),
+            ];
             const result = {
               ...base,
               equal: differences.length === 0,

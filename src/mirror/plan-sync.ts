@@ -15,6 +15,8 @@ export interface SyncPlan {
   readonly current: ReadonlyMap<string, string>;
   readonly refs: RefPlan;
   readonly steps: readonly PushStep[];
+  /** Commits on GitHub's branches that CodeCommit does not have: how far behind it is. */
+  readonly newCommits: number;
 }
 
 /** Branch creates/updates with the default branch first: its history then carries the others'. */
@@ -35,10 +37,11 @@ async function incrementsFor(
   branches: readonly RefAction[],
   pushedTips: readonly string[],
   every: number,
-): Promise<Map<string, string[]>> {
+): Promise<{ increments: Map<string, string[]>; newCommits: number }> {
   const increments = new Map<string, string[]>();
   const tips = branches.flatMap((a) => (a.kind === 'delete' ? [] : [a.sha]));
-  if (tips.length === 0 || (await store.countNewCommits(tips, pushedTips)) <= every) return increments;
+  const newCommits = tips.length === 0 ? 0 : await store.countNewCommits(tips, pushedTips);
+  if (newCommits <= every) return { increments, newCommits };
   const excluded = [...pushedTips];
   for (const action of branches) {
     if (action.kind === 'delete') continue;
@@ -46,7 +49,7 @@ async function incrementsFor(
     if (points.length > 0) increments.set(action.ref, points);
     excluded.push(action.sha);
   }
-  return increments;
+  return { increments, newCommits };
 }
 
 export function describeDivergence(d: readonly Divergence[]): string {
@@ -95,7 +98,12 @@ export async function planSync(
   );
   const pushedTips = [...current.values()].filter((sha) => known.has(sha));
   const branches = branchOrder(refs.actions, s.source.defaultBranch);
-  const increments = await incrementsFor(s.store, branches, pushedTips, s.deps.incrementCommits);
+  const { increments, newCommits } = await incrementsFor(
+    s.store,
+    branches,
+    pushedTips,
+    s.deps.incrementCommits,
+  );
   const ordered = [
     ...branches,
     ...refs.actions.filter((a) => !a.ref.startsWith('refs/heads/') || a.kind === 'delete'),
@@ -110,5 +118,5 @@ export async function planSync(
     { actions: refs.actions.length, steps: steps.length, upToDate: refs.upToDate, expire: expire.size },
     'push plan ready',
   );
-  return { current, refs, steps };
+  return { current, refs, steps, newCommits };
 }

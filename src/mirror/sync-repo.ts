@@ -45,6 +45,7 @@ export async function syncRepo(
     divergent: [] as Array<{ ref: string; github: string | null; codecommit: string }>,
     defaultBranchPushed: undefined as { from: string | null; sha: string } | undefined,
     secrets: undefined as RepoResult['secrets'],
+    newCommits: 0,
   };
   let session: RepoSession | undefined;
   try {
@@ -94,12 +95,20 @@ export async function syncRepo(
       );
     }
     if (plan.steps.length > 0) out.bytes = await s.store.sizeBytes();
+    out.newCommits = plan.newCommits;
 
+    // A GitHub branch under the backup prefix cannot be mirrored (CodeCommit's branch of that name is gh2cc's
+    // backup space): everything else is, and the repository fails loudly naming it, never a silent loss.
     const reserved = [...local.keys()].filter(isBackupRef);
     if (reserved.length > 0) {
-      warnings.push(
-        `${reserved.length} GitHub branch(es) under ${BACKUP_BRANCH_PREFIX} not mirrored: that prefix is reserved for gh2cc's backups in CodeCommit (${reserved.slice(0, 3).join(', ')}); rename them on GitHub to mirror them`,
+      errors.push(
+        `${reserved.length} GitHub branch(es) not mirrored because ${BACKUP_BRANCH_PREFIX} is reserved for gh2cc's backups in CodeCommit: ${reserved
+          .slice(0, 3)
+          .map((r) => r.replace(/^refs\/heads\//, ''))
+          .join(', ')}${reserved.length > 3 ? ', …' : ''}`,
+        `fix: rename ${reserved.length === 1 ? 'that branch' : 'those branches'} on GitHub (every other branch and tag was mirrored)`,
       );
+      out.errorCode = 'invalid-name';
     }
 
     const pushed_ = await pushSteps(s, plan.steps);
@@ -235,6 +244,7 @@ export async function syncRepo(
     ...(out.expiredBackups.length === 0 ? {} : { expiredBackups: out.expiredBackups }),
     ...(out.divergent.length === 0 ? {} : { divergent: out.divergent }),
     ...(out.secrets === undefined ? {} : { secrets: out.secrets }),
+    ...(out.newCommits === 0 ? {} : { newCommits: out.newCommits }),
     ...(out.defaultBranchPushed === undefined ? {} : { defaultBranchPushed: out.defaultBranchPushed }),
     heads: out.heads,
     ...(out.wiki === undefined ? {} : { wiki: out.wiki }),

@@ -46,6 +46,8 @@ export interface RepoState {
   readonly heads?: { readonly github?: string; readonly codecommit?: string };
   /** How long the last successful sync took to bring a change across (request → verified), in seconds. */
   readonly lagSeconds?: number;
+  /** How many commits CodeCommit was behind when the last successful sync started (0: only refs moved). */
+  readonly lagCommits?: number;
   /** First request not yet served by a successful sync (ms since epoch): the mirror is behind since then. */
   readonly pendingSince?: number;
   readonly divergentRefs: readonly string[];
@@ -134,6 +136,7 @@ export function applySyncResult(
       lastSuccessAt: at,
       consecutiveFailures: 0,
       ...(Number.isFinite(since) ? { lagSeconds: Math.max(0, (context.now.getTime() - since) / 1000) } : {}),
+      lagCommits: result.newCommits ?? 0,
       ...(context.pushedAt === undefined ? {} : { syncedPushedAt: context.pushedAt }),
     };
   }

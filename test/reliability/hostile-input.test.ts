@@ -121,21 +121,23 @@ describe('hostile names and content through gh2cc migrate', () => {
     expect(sides.codecommit?.size ?? 0).toBe(0);
   });
 
-  it('mirrors and verifies a GitHub branch named gh2cc-backup/…', async () => {
-    await seedOrg(sandbox.githubDir, 'bk', [{ name: 'app', commits: 3 }]);
+  it('refuses a GitHub branch under gh2cc-backup/ loudly (failed, named, with the fix), mirrors the rest, and verify flags it', async () => {
+    await seedOrg(sandbox.githubDir, 'bk', [{ name: 'app', commits: 3, branches: 1 }]);
     const gh = join(sandbox.githubDir, 'bk', 'app.git');
     await runGit(gh, ['update-ref', 'refs/heads/gh2cc-backup/main', 'refs/heads/main~1']);
-    const run = gh2cc(['migrate', '--org', 'bk'], env, work);
-    expect(await run.exited, run.stderr()).toBe(0);
+    const report = join(work, 'bk.json');
+    const run = gh2cc(['migrate', '--org', 'bk', '--report', report], env, work);
+    expect(await run.exited, run.stderr()).toBe(1);
+    const app = (await readReport(report)).repos.find((x) => x.repo === 'bk/app');
+    expect(app?.status).toBe('failed');
+    expect(app?.errors.join('\n')).toContain('gh2cc-backup/main');
+    expect(app?.errors.join('\n')).toMatch(/fix: rename/);
+    // Every other branch and tag is there; the reserved name is not (nor anything else under the prefix).
     const sides = await bothSides(sandbox.info, sandbox.githubDir, 'bk', 'app', 'app');
-    expect(sides.codecommit?.has('refs/heads/gh2cc-backup/main')).toBe(true);
-    expect(sameRefs(sides.github, sides.codecommit)).toBe(true);
-    // And verify compares it too: moved on CodeCommit's side only, it is a difference.
-    await runGit(join(sandbox.codecommitDir, 'repos', 'app.git'), [
-      'update-ref',
-      'refs/heads/gh2cc-backup/main',
-      'refs/heads/main',
-    ]);
+    expect(sides.backups.size).toBe(0);
+    expect(sides.codecommit?.get('refs/heads/main')).toBe(sides.github.get('refs/heads/main'));
+    expect(sides.codecommit?.get('refs/heads/topic-0')).toBe(sides.github.get('refs/heads/topic-0'));
+    // verify never calls it equal.
     const verify = gh2cc(['verify', '--org', 'bk'], env, work);
     expect(await verify.exited).not.toBe(0);
     expect(verify.stdout() + verify.stderr()).toContain('gh2cc-backup/main');

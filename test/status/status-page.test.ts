@@ -192,6 +192,8 @@ describe('status page in headless Chromium, against gh2cc daemon on the sandbox'
     // The branch name is shown as text: no script element came from it.
     expect(await row.locator('td.error').textContent()).toBe(`diverged: ${ROGUE}`);
     expect(await row.locator('.desc').textContent()).toBe(DESCRIPTION);
+    // Lag in commits and time: the last sync found the branch in CodeCommit and nothing to bring across.
+    expect(await row.locator('td.lag').textContent()).toMatch(/^0 commits, \d+(\.\d)?s$/);
     expect(await row.getByRole('link', { name: 'GitHub' }).getAttribute('href')).toBe(
       `${sandbox.github.apiUrl.replace(/\/api\/v3$/, '')}/${REPO}`,
     );

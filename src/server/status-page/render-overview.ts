@@ -102,7 +102,7 @@ export function renderOverview(view: OverviewView): string {
                 </td>
                 <td>${stateBadge(r.shown)}</td>
                 <td>${time(r.state.lastSuccessAt, now)}</td>
-                <td>${lag(r.state, now)}</td>
+                <td class="lag">${lag(r.state, now)}</td>
                 <td class="error">${problem(r.state)}</td>
                 <td>${externalLinks(view.links, r.state.repo, r.state.target)}</td>
               </tr> `,
@@ -143,8 +143,11 @@ export function lag(s: RepoState, now: number): Html {
       >${duration((now - s.pendingSince) / 1000)} behind</span
     >`;
   if (s.lagSeconds === undefined) return html`<span class="muted">—</span>`;
-  return html`<span title="time from the change on GitHub to the commit on CodeCommit at the last sync"
-    >${s.lagSeconds < 10 ? s.lagSeconds.toFixed(1) : Math.round(s.lagSeconds)}s</span
+  const commits =
+    s.lagCommits === undefined ? '' : `${s.lagCommits} commit${s.lagCommits === 1 ? '' : 's'}, `;
+  return html`<span
+    title="at the last sync: commits CodeCommit was behind, and the time from the change on GitHub to the commit on CodeCommit"
+    >${commits}${s.lagSeconds < 10 ? s.lagSeconds.toFixed(1) : Math.round(s.lagSeconds)}s</span
   >`;
 }
 
