@@ -34,7 +34,11 @@ let main;
 if (builtIsCurrent()) {
   ({ main } = await import('../dist/src/cli/main.js'));
 } else {
-  const { register } = await import('tsx/esm/api');
+  // tsx is a development dependency: an installed package always has a current dist/ and never gets here.
+  const { register } = await import('tsx/esm/api').catch(() => {
+    console.error('gh2cc: dist/ is missing or older than the sources; build it with `npm run build`');
+    process.exit(2);
+  });
   register();
   ({ main } = await import('../src/cli/main.ts'));
 }

@@ -1,5 +1,6 @@
-import type { Command } from 'commander';
-import { loadCliConfig } from './load-cli-config.ts';
+import { Option, type Command } from 'commander';
+import { missingFor, VALIDATED_COMMANDS, type ValidatedCommand } from '../config/requirements.ts';
+import { findConfigFile, loadCliConfig } from './load-cli-config.ts';
 import { SECRET_KEYS } from '../config/schema.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../util/errors.ts';
@@ -21,12 +22,24 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
   config
     .command('validate')
     .description('Check a config file plus the environment; one line per problem, exit 2 when any')
-    .option('-c, --config <file>', 'YAML config file')
+    .option(
+      '-c, --config <file>',
+      'YAML config file (default: GH2CC_CONFIG, else ./gh2cc.yaml, else ~/.config/gh2cc/config.yaml)',
+    )
+    .addOption(
+      new Option('--for <command>', 'also check that everything this command needs is set').choices(
+        VALIDATED_COMMANDS,
+      ),
+    )
     .option('--print', 'print the effective configuration (secrets shown as "(set)")')
-    .action(async (opts: { config?: string; print?: boolean }) => {
+    .action(async (opts: { config?: string; for?: ValidatedCommand; print?: boolean }) => {
       try {
-        const loaded = await loadCliConfig(opts.config);
-        print(`configuration OK${opts.config === undefined ? ' (environment only)' : ` (${opts.config})`}`);
+        const file = findConfigFile(opts.config, ctx.env);
+        const loaded = await loadCliConfig(file, {}, ctx.env);
+        const missing = opts.for === undefined ? [] : missingFor(opts.for, loaded);
+        if (missing.length > 0) throw new ConfigError(missing, file);
+        const scope = opts.for === undefined ? '' : ` for ${opts.for}`;
+        print(`configuration OK${scope} (${file ?? 'environment only'})`);
         if (opts.print === true) print(JSON.stringify(redacted(loaded), null, 2));
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;

@@ -4,6 +4,7 @@ import {
   formatCredential,
   parseCredentialRequest,
 } from '../codecommit/credential-helper.ts';
+import { addAwsOptions, awsOverrides, type AwsCliOptions } from './aws-options.ts';
 import type { CliContext } from './cli-context.ts';
 import { loadCliConfig } from './load-cli-config.ts';
 import { printRaw } from './output.ts';
@@ -15,18 +16,17 @@ async function readStdin(): Promise<string> {
 }
 
 export function registerCredentialCommand(program: Command, _ctx: CliContext): void {
-  program
-    .command('git-credential')
+  addAwsOptions(program.command('git-credential'))
     .description(
       "git credential helper for CodeCommit HTTPS (SigV4-derived password); use as credential.helper='!gh2cc git-credential'",
     )
     .argument('<operation>', 'get | store | erase (git calls these)')
     .option('-c, --config <file>', 'YAML config file')
-    .action(async (operation: string, opts: { config?: string }) => {
+    .action(async (operation: string, opts: AwsCliOptions & { config?: string }) => {
       const input = await readStdin();
       // store/erase: the password is derived on demand and expires, so there is nothing to keep or forget.
       if (operation !== 'get') return;
-      const config = await loadCliConfig(opts.config);
+      const config = await loadCliConfig(opts.config, awsOverrides(opts));
       const request = parseCredentialRequest(input);
       if (config.codecommit.gitAuth === 'https-git-credentials') {
         const { gitUsername, gitPassword } = config.codecommit;

@@ -1,8 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { QUEUE_KINDS, type QueueKind } from '../jobs/queues.ts';
-import { parsePositiveInt } from './parse-options.ts';
+import { addAwsOptions, type AwsCliOptions } from './aws-options.ts';
+import { parseLogLevel, parsePositiveInt } from './parse-options.ts';
 
-export interface DaemonCliOptions {
+export interface DaemonCliOptions extends AwsCliOptions {
   config?: string;
   redisUrl?: string;
   concurrency?: number;
@@ -32,8 +33,7 @@ export function parseQueues(processed: readonly QueueKind[]) {
 
 /** Options `worker` and `daemon` share. */
 export function addWorkerOptions(cmd: Command, processed: readonly QueueKind[]): Command {
-  return cmd
-    .option('-c, --config <file>', 'YAML config file')
+  return addAwsOptions(cmd.option('-c, --config <file>', 'YAML config file'))
     .option('--redis-url <url>', 'Redis holding the queues (env REDIS_URL; rediss:// for TLS)')
     .option(
       '--concurrency <n>',
@@ -57,5 +57,9 @@ export function addWorkerOptions(cmd: Command, processed: readonly QueueKind[]):
       parsePositiveInt,
       25_000,
     )
-    .option('--log-level <level>', 'log level (JSON lines on stderr; default log.level / GH2CC_LOG_LEVEL)');
+    .option(
+      '--log-level <level>',
+      'log level (JSON lines on stderr; default log.level / GH2CC_LOG_LEVEL)',
+      parseLogLevel,
+    );
 }

@@ -39,6 +39,10 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         const migrated = await runMigrateCli(
           {
             org: DEMO_ORG,
+            // Only the sandbox: a gh2cc.yaml of the user's must not steer the demo.
+            config: false,
+            // The demo creates its repositories in its own sandbox: nothing to confirm.
+            yes: true,
             wikis: true,
             concurrency: Number(opts.concurrency),
             report: reportPath,
@@ -48,7 +52,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         );
         print('\nVerifying both sides ref by ref (clone back + git fsck)…');
         const verified = await runVerifyCli(
-          { org: DEMO_ORG, deep: true, logFile: join(dir, 'verify.log') },
+          { config: false, org: DEMO_ORG, deep: true, logFile: join(dir, 'verify.log') },
           env,
         );
         print(`\nDemo finished. Report: ${migrated.reportFile ?? 'not written (see above)'}`);

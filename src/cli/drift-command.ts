@@ -12,7 +12,7 @@ import { addSelectionOptions, type MigrateCliOptions } from './migrate-options.t
 import { print, printError } from './output.ts';
 import { onStopSignals } from './stop-signals.ts';
 
-/** Version of `gh2cc drift --json` output. */
+/** Version of `gh2cc drift --json` output (schemas/drift.v1.schema.json). */
 export const DRIFT_JSON_VERSION = 1;
 
 export interface DriftCliOptions extends MigrateCliOptions {
@@ -147,7 +147,7 @@ export function registerDriftCommand(program: Command, ctx: CliContext): void {
         'Report drift once: CodeCommit refs, repositories or settings that differ from GitHub (exit 3 on drift)',
       ),
   )
-    .option('--json', 'machine-readable output')
+    .option('--json', 'stdout carries only JSON (schemas/drift.v1.schema.json)')
     .action(async (opts: DriftCliOptions) => {
       ctx.exitCode = await runDriftCli(opts, ctx.env);
     });

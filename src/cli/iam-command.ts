@@ -6,13 +6,15 @@ import type { IamChange } from '../core/iam-plan.ts';
 import type { IamDeps, IamRun } from '../iam/plan-iam.ts';
 import { Gh2ccError } from '../util/errors.ts';
 import { defaultLogFile } from '../util/file-logger.ts';
+import { addAwsOptions, awsOverrides, type AwsCliOptions } from './aws-options.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliContext } from './cli-context.ts';
 import { loadCliConfig } from './load-cli-config.ts';
 import { checkOutputPath, openLogFile } from './output-paths.ts';
+import { parseLogLevel } from './parse-options.ts';
 import { print, printError, printRaw } from './output.ts';
 import { onStopSignals } from './stop-signals.ts';
 
-interface IamCliOptions {
+interface IamCliOptions extends AwsCliOptions {
   config?: string;
   org?: string;
   userMap?: string;
@@ -25,6 +27,7 @@ interface IamCliOptions {
 
 function overrides(opts: IamCliOptions): Record<string, unknown> {
   return {
+    ...awsOverrides(opts),
     ...(opts.org === undefined ? {} : { 'github.org': opts.org }),
     ...(opts.userMap === undefined ? {} : { 'iam.userMap': opts.userMap }),
     ...(opts.mode === undefined ? {} : { 'iam.mode': opts.mode }),
@@ -70,7 +73,7 @@ async function runPlan(
   const org = await orgOf(config);
   const userMap = await userMapOf(config);
   const log = openLogFile(
-    defaultLogFile(opts.logFile, 'iam'),
+    defaultLogFile(opts.logFile, 'iam', config.log.dir, env),
     opts.logLevel ?? config.log.level,
     opts.logFile !== undefined,
   );
@@ -194,8 +197,7 @@ async function exportCommand(
 }
 
 function withCommon(cmd: Command): Command {
-  return cmd
-    .option('-c, --config <file>', 'YAML config file')
+  return addAwsOptions(cmd.option('-c, --config <file>', 'YAML config file'))
     .option('--org <org>', 'GitHub organization (env GH2CC_ORG)')
     .option('--user-map <file>', 'GitHub login → IAM user/role/permission set (env GH2CC_IAM_USER_MAP)')
     .addOption(
@@ -206,14 +208,17 @@ function withCommon(cmd: Command): Command {
       ]),
     )
     .option('--account-id <id>', "account of the CodeCommit repositories (default: gh2cc's own, from STS)")
-    .option('--log-file <file>', 'where the detailed log goes (default .gh2cc/logs/iam-<time>.log)')
-    .option('--log-level <level>', 'log level for the log file');
+    .option(
+      '--log-file <file>',
+      'where the detailed log goes (default ~/.local/state/gh2cc/logs/iam-<time>.log)',
+    )
+    .option('--log-level <level>', 'log level for the log file', parseLogLevel);
 }
 
 export function registerIamCommand(program: Command, ctx: CliContext): void {
   const iam = program.command('iam').description('Carry GitHub team access over to IAM groups and policies');
   withCommon(iam.command('plan').description('Show the IAM changes that would make IAM match GitHub'))
-    .option('--json', 'the plan as JSON (groups, policy documents, changes)')
+    .option('--json', 'the plan as JSON: groups, policy documents, changes (schemas/iam-plan.v1.schema.json)')
     .action(async (opts: IamCliOptions) => {
       ctx.exitCode = await planCommand(opts, ctx.env);
     });
@@ -234,8 +239,7 @@ export function registerIamCommand(program: Command, ctx: CliContext): void {
     .action(async (opts: IamCliOptions & { format: 'cloudformation' | 'terraform'; output?: string }) => {
       ctx.exitCode = await exportCommand(opts, ctx.env);
     });
-  iam
-    .command('self-policy')
+  addAwsOptions(iam.command('self-policy'))
     .description("Print the least-privilege IAM policy for gh2cc's own identity")
     .option('-c, --config <file>', 'YAML config file')
     .addOption(
@@ -244,34 +248,30 @@ export function registerIamCommand(program: Command, ctx: CliContext): void {
         .default('migrate'),
     )
     .option('--account-id <id>', "the account (default: iam.accountId, else gh2cc's own from STS)")
-    .option('--region <region>', 'the region (default: aws.region)')
     .action(
-      async (opts: {
-        config?: string;
-        mode: 'migrate' | 'daemon' | 'iam';
-        accountId?: string;
-        region?: string;
-      }) => {
+      async (
+        opts: AwsCliOptions & { config?: string; mode: 'migrate' | 'daemon' | 'iam'; accountId?: string },
+      ) => {
         ctx.exitCode = await selfPolicyCommand(opts, ctx.env);
       },
     );
 }
 
 async function selfPolicyCommand(
-  opts: { config?: string; mode: 'migrate' | 'daemon' | 'iam'; accountId?: string; region?: string },
+  opts: AwsCliOptions & { config?: string; mode: 'migrate' | 'daemon' | 'iam'; accountId?: string },
   env: CliContext['env'],
 ): Promise<number> {
   const config = await loadCliConfig(
     opts.config,
     {
       ...(opts.accountId === undefined ? {} : { 'iam.accountId': opts.accountId }),
-      ...(opts.region === undefined ? {} : { 'aws.region': opts.region }),
+      ...awsOverrides(opts),
     },
     env,
   );
   const region = config.aws.region;
   if (region === undefined) {
-    printError('error: the region is required: --region or AWS_REGION');
+    printError("error: the region is required: --region, AWS_REGION or the AWS profile's region");
     return EXIT_USAGE;
   }
   let account = { accountId: config.iam.accountId ?? '', partition: 'aws' };

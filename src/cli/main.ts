@@ -49,9 +49,15 @@ function oneLineErrors(cmd: Command, path: readonly string[] = []): void {
   for (const sub of cmd.commands) oneLineErrors(sub, name);
 }
 
-/** Commander's message on one line: its "(Did you mean …?)" hint comes on a line of its own. */
+/**
+ * Commander's message on one line: its "(Did you mean …?)" hint comes on a line of its own, and a closing full
+ * stop would read ".; see --help".
+ */
 function usageLine(message: string): string {
-  return message.trim().replace(/\s*\n\s*/g, ' ');
+  return message
+    .trim()
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\.$/, '');
 }
 
 /** Runs the CLI; returns the process exit code instead of exiting, so tests can call it. */

@@ -23,6 +23,28 @@ import type { RepoResult, SyncProgress } from '../core/repo-result.ts';
 import { addMigrateOptions, migrateOverrides, type MigrateCliOptions } from './migrate-options.ts';
 import { onStopSignals } from './stop-signals.ts';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE } from './cli-context.ts';
+import { colorEnabled } from '../util/colors.ts';
+import { askYesNo, isInteractive, needsConfirmation } from './confirm.ts';
+
+/** Version of `gh2cc migrate --dry-run --json` output (schemas/migration-plan.v1.schema.json). */
+export const PLAN_JSON_VERSION = 1;
+
+/** The plan as `--dry-run --json` prints it. */
+function planJson(plan: MigrationPlan): unknown {
+  return {
+    version: PLAN_JSON_VERSION,
+    generatedAt: new Date().toISOString(),
+    owner: plan.owner,
+    repos: plan.repos.map((r) => ({
+      repo: r.source.fullName,
+      target: r.target,
+      action: r.action,
+      notes: r.notes,
+    })),
+    skipped: plan.skipped,
+    errors: plan.errors,
+  };
+}
 
 function planTable(plan: MigrationPlan): string {
   return renderTable(
@@ -54,7 +76,7 @@ export async function runMigrateCli(
   if (opts.logFile !== undefined) await checkOutputPath('--log-file', opts.logFile);
   const config = await loadCliConfig(opts.config, migrateOverrides(opts), env);
   ownerOf(config); // a usage error is reported before anything else starts
-  const logFile = defaultLogFile(opts.logFile, 'migrate');
+  const logFile = defaultLogFile(opts.logFile, 'migrate', config.log.dir, env);
   const log = openLogFile(logFile, opts.logLevel ?? config.log.level, opts.logFile !== undefined);
   const { createMirrorContext } = await import('../mirror/mirror-context.ts');
   const ctx = createMirrorContext(config, log);
@@ -65,7 +87,7 @@ export async function runMigrateCli(
     abort.abort();
   });
   try {
-    return await planAndRun(opts, config, ctx, log, logFile, abort.signal);
+    return await planAndRun(opts, config, ctx, log, logFile, abort.signal, env);
   } finally {
     dispose();
   }
@@ -78,6 +100,7 @@ async function planAndRun(
   log: Logger,
   logFile: string,
   signal: AbortSignal,
+  env: Readonly<Record<string, string | undefined>>,
 ): Promise<MigrateCliResult> {
   const { planMigration } = await import('../migrate/plan-migration.ts');
   const owner = ownerOf(config);
@@ -93,23 +116,7 @@ async function planAndRun(
     return { code: EXIT_INTERRUPTED, logFile };
   }
   if (opts.dryRun === true && opts.json === true) {
-    print(
-      JSON.stringify(
-        {
-          owner: plan.owner,
-          repos: plan.repos.map((r) => ({
-            repo: r.source.fullName,
-            target: r.target,
-            action: r.action,
-            notes: r.notes,
-          })),
-          skipped: plan.skipped,
-          errors: plan.errors,
-        },
-        null,
-        2,
-      ),
-    );
+    print(JSON.stringify(planJson(plan), null, 2));
     return { code: plan.errors.length > 0 ? EXIT_USAGE : 0, logFile };
   }
   if (plan.errors.length > 0) {
@@ -127,6 +134,15 @@ async function planAndRun(
   if (signal.aborted) {
     printError('Stopped before any change.');
     return { code: EXIT_INTERRUPTED, logFile };
+  }
+  const creates = plan.repos.filter((r) => r.action === 'create').length;
+  if (needsConfirmation({ creates, yes: opts.yes === true, interactive: isInteractive() })) {
+    const where = config.aws.region === undefined ? '' : ` in ${config.aws.region}`;
+    const yes = await askYesNo(`This creates ${creates} CodeCommit repositories${where}. Go on?`);
+    if (!yes || signal.aborted) {
+      printError('Cancelled; nothing was changed (--yes skips this question).');
+      return { code: EXIT_FAILED, logFile };
+    }
   }
   printError(
     `${plan.repos.length} repositories to migrate (${plan.skipped.length} skipped by filters); details in ${logFile}`,
@@ -166,18 +182,21 @@ async function planAndRun(
       results,
       plan.skipped,
     );
-    print(reportTable(report));
+    // With --json, stdout carries the report alone (schemas/migration-report.v1.schema.json).
+    if (opts.json === true) print(JSON.stringify(report, null, 2));
+    else print(reportTable(report, { color: colorEnabled(env, process.stdout) }));
     const code = exitCodeFor(report);
     if (opts.report === undefined) return { code, report, logFile };
     const saved = await saveReport(resolve(opts.report), report, [config.mirror.cacheDir, process.cwd()]);
     if (saved.problem === undefined) {
-      print(`Report written to ${resolve(opts.report)}`);
+      (opts.json === true ? printError : print)(`Report written to ${resolve(opts.report)}`);
       return { code, report, logFile, reportFile: resolve(opts.report) };
     }
     // The run's work stands; only the report is not where it was asked for, which a script reading it must
     // notice: a run that otherwise succeeded exits 1.
     printError(`error: could not write the report to ${resolve(opts.report)}: ${saved.problem}`);
     if (saved.path !== undefined) printError(`The report was written to ${saved.path} instead.`);
+    else if (opts.json === true) printError('No fallback location could take it either; it is on stdout.');
     else {
       printError('No fallback location could take it either; the report follows on stdout.');
       print(JSON.stringify(report, null, 2));

@@ -1,8 +1,11 @@
 import { Option, type Command } from 'commander';
-import { parsePositiveInt } from './parse-options.ts';
+import { addAwsOptions, awsOverrides, type AwsCliOptions } from './aws-options.ts';
+import { CONFIRM_CREATES_ABOVE } from './confirm.ts';
+import { parseLogLevel, parsePositiveInt } from './parse-options.ts';
 
-export interface MigrateCliOptions {
-  config?: string;
+export interface MigrateCliOptions extends AwsCliOptions {
+  /** `--config`; undefined: the usual search (load-cli-config.ts); false: no file (the demo). */
+  config?: string | false;
   org?: string;
   user?: string;
   include?: string[];
@@ -25,6 +28,7 @@ export interface MigrateCliOptions {
   redisUrl?: string;
   dryRun?: boolean;
   json?: boolean;
+  yes?: boolean;
   report?: string;
   logFile?: string;
   logLevel?: string;
@@ -35,6 +39,7 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 /** The options `migrate` and `demo` share, mapped onto config keys (flags win over file and environment). */
 export function migrateOverrides(o: MigrateCliOptions): Record<string, unknown> {
   return {
+    ...awsOverrides(o),
     'github.org': o.org,
     'github.user': o.user,
     'migrate.include': o.include,
@@ -59,8 +64,7 @@ export function migrateOverrides(o: MigrateCliOptions): Record<string, unknown> 
 
 /** Which repositories and how they are named: shared by `migrate` and `verify`. */
 export function addSelectionOptions(cmd: Command): Command {
-  return cmd
-    .option('-c, --config <file>', 'YAML config file')
+  return addAwsOptions(cmd.option('-c, --config <file>', 'YAML config file'))
     .option('--org <org>', 'GitHub organization (env GH2CC_ORG)')
     .option('--user <user>', "a user's repositories instead of an organization's")
     .option('--include <glob>', 'only repos whose name matches (repeatable)', collect)
@@ -79,8 +83,15 @@ export function addSelectionOptions(cmd: Command): Command {
     .option('--suffix <suffix>', 'CodeCommit name suffix')
     .option('--name-template <template>', 'CodeCommit name template with {name} and {owner}')
     .option('--concurrency <n>', 'repositories at once (default 4)', parsePositiveInt)
-    .option('--log-file <file>', 'where the detailed log goes (default .gh2cc/logs/<command>-<time>.log)')
-    .option('--log-level <level>', 'log level for the log file (default: log.level, GH2CC_LOG_LEVEL, info)');
+    .option(
+      '--log-file <file>',
+      'where the detailed log goes (default ~/.local/state/gh2cc/logs/<command>-<time>.log)',
+    )
+    .option(
+      '--log-level <level>',
+      'log level for the log file (default: log.level, GH2CC_LOG_LEVEL, info)',
+      parseLogLevel,
+    );
 }
 
 export function addMigrateOptions(cmd: Command): Command {
@@ -98,12 +109,19 @@ export function addMigrateOptions(cmd: Command): Command {
       'first pushes of long histories go in steps of this many commits',
       parsePositiveInt,
     )
-    .option('--cache-dir <dir>', 'local mirror cache (default .gh2cc/cache)')
+    .option('--cache-dir <dir>', 'local mirror cache (default ~/.local/state/gh2cc/cache; GH2CC_CACHE_DIR)')
     .option(
       '--redis-url <url>',
       'enqueue per-repo jobs on this Redis for `gh2cc worker` processes instead of running in-process',
     )
     .option('--dry-run', 'print the plan and change nothing')
-    .option('--json', 'with --dry-run: the plan as JSON')
+    .option(
+      '--json',
+      'stdout carries only JSON: the report (schemas/migration-report.v1.schema.json), with --dry-run the plan (schemas/migration-plan.v1.schema.json); progress stays on stderr',
+    )
+    .option(
+      '-y, --yes',
+      `create many CodeCommit repositories without asking (on a terminal, a run creating more than ${CONFIRM_CREATES_ABOVE} asks first)`,
+    )
     .option('--report <file>', 'write the JSON report here');
 }

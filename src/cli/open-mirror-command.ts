@@ -19,7 +19,7 @@ export async function openMirrorCommand(
   const config = await loadCliConfig(opts.config, migrateOverrides(opts), env);
   const owner = ownerOf(config);
   const log = openLogFile(
-    defaultLogFile(opts.logFile, command),
+    defaultLogFile(opts.logFile, command, config.log.dir, env),
     opts.logLevel ?? config.log.level,
     opts.logFile !== undefined,
   );

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Gh2ccError, errorMessage } from '../util/errors.ts';
@@ -38,15 +38,20 @@ async function whyNotWritable(file: string, dir: string): Promise<string | undef
 }
 
 /**
- * Opens a command's log file; a failure that the check above cannot foresee (a full disk, a file system that
- * refuses new files) is a usage error too, raised before any work starts.
+ * Prepares a command's log file: its folder is made (the default one lives in the per-user state folder) and
+ * must be writable, a usage error before any work starts otherwise. The file itself appears with the first
+ * line logged, so a run that fails on its configuration leaves no empty log behind.
  */
 export function openLogFile(path: string, level: string, given: boolean): Logger {
   try {
-    return fileLogger(path, level);
+    mkdirSync(dirname(path), { recursive: true });
+    accessSync(dirname(path), constants.W_OK);
   } catch (err) {
     throw new Gh2ccError('usage', `${given ? '--log-file' : 'log file'} ${path}: ${errorMessage(err)}`, {
-      ...(given ? {} : { fix: 'pass --log-file with a writable path' }),
+      ...(given
+        ? {}
+        : { fix: 'pass --log-file with a writable path, or set XDG_STATE_HOME to a writable folder' }),
     });
   }
+  return fileLogger(path, level);
 }

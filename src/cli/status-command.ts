@@ -8,7 +8,7 @@ import { EXIT_FAILED, EXIT_OK, type CliContext } from './cli-context.ts';
 import { loadCliConfig } from './load-cli-config.ts';
 import { print } from './output.ts';
 
-/** Version of `gh2cc status --json` output. */
+/** Version of `gh2cc status --json` output (schemas/status.v1.schema.json). */
 export const STATUS_JSON_VERSION = 1;
 
 function ago(iso: string | undefined, now: number): string {
@@ -63,7 +63,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .description('Every mirrored repository: state, last successful sync, lag, last error')
     .option('-c, --config <file>', 'YAML config file')
     .option('--redis-url <url>', 'the daemon’s Redis (env REDIS_URL)')
-    .option('--json', 'machine-readable output')
+    .option('--json', 'stdout carries only JSON (schemas/status.v1.schema.json)')
     .action(async (opts: { config?: string; redisUrl?: string; json?: boolean }) => {
       const { store, close } = await redisForCli(opts, ctx.env);
       try {

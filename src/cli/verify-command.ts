@@ -14,6 +14,61 @@ export interface VerifyCliOptions extends MigrateCliOptions {
   deep?: boolean;
 }
 
+/** Version of `gh2cc verify --json` output (schemas/verify.v1.schema.json). */
+export const VERIFY_JSON_VERSION = 1;
+
+/** One word per repository: what a script branches on. */
+type Verdict = 'equal' | 'differs' | 'fsck-failed' | 'missing' | 'error';
+
+function verdict(r: VerifyResult): Verdict {
+  if (r.error !== undefined) return 'error';
+  if (!r.equal) return 'differs';
+  return r.fsck?.ok === false ? 'fsck-failed' : 'equal';
+}
+
+/** The document `verify --json` prints: every repository with its verdict, the refs that differ with both SHAs. */
+function verifyJson(
+  owner: string,
+  deep: boolean,
+  results: readonly VerifyResult[],
+  missing: readonly { readonly repo: string; readonly target: string }[],
+  notes: readonly string[],
+): unknown {
+  const repos = [
+    ...results.map((r) => ({
+      repo: r.repo,
+      target: r.target,
+      result: verdict(r),
+      refs: r.refs,
+      differences: r.differences.map((d) => ({
+        ref: d.ref,
+        github: d.source ?? null,
+        codecommit: d.target === '' ? null : d.target,
+      })),
+      ...(r.error === undefined ? {} : { error: r.error }),
+      ...(r.fsck === undefined ? {} : { fsck: r.fsck }),
+    })),
+    ...missing.map((m) => ({ ...m, result: 'missing' as const, refs: 0, differences: [] })),
+  ];
+  const count = (v: Verdict): number => repos.filter((r) => r.result === v).length;
+  return {
+    version: VERIFY_JSON_VERSION,
+    generatedAt: new Date().toISOString(),
+    owner,
+    deep,
+    summary: {
+      repos: repos.length,
+      equal: count('equal'),
+      differs: count('differs'),
+      fsckFailed: count('fsck-failed'),
+      missing: count('missing'),
+      error: count('error'),
+    },
+    repos,
+    ...(notes.length === 0 ? {} : { notes }),
+  };
+}
+
 function describe(r: VerifyResult): string {
   if (r.error !== undefined) return `error: ${r.error.slice(0, 80)}`;
   if (!r.equal)
@@ -55,16 +110,19 @@ async function verifyAll(
   const plan = await planMigration(ctx, config, owner);
   const missing = plan.repos.filter((r) => r.action === 'create');
   const present = plan.repos.filter((r) => r.action !== 'create');
-  const results = await verifyRepos(ctx, present, {
-    concurrency: config.migrate.concurrency,
-    deep: opts.deep === true || config.migrate.verify === 'deep',
-  });
+  const deep = opts.deep === true || config.migrate.verify === 'deep';
+  const results = await verifyRepos(ctx, present, { concurrency: config.migrate.concurrency, deep });
+  const bad = results.filter((r) => !r.equal || r.fsck?.ok === false).length + missing.length;
+  if (opts.json === true) {
+    const absent = missing.map((r) => ({ repo: r.source.fullName, target: r.target }));
+    print(JSON.stringify(verifyJson(plan.owner, deep, results, absent, plan.errors), null, 2));
+    return bad > 0 ? EXIT_FAILED : EXIT_OK;
+  }
   const rows = [
     ...results.map((r) => [r.repo, r.target, String(r.refs), describe(r)]),
     ...missing.map((r) => [r.source.fullName, r.target, '0', 'missing in CodeCommit (not migrated yet)']),
   ];
   print(renderTable(['REPOSITORY', 'CODECOMMIT', 'REFS', 'RESULT'], rows));
-  const bad = results.filter((r) => !r.equal || r.fsck?.ok === false).length + missing.length;
   print(
     `\n${results.length - bad + missing.length} of ${plan.repos.length} repositories verified equal ref by ref${bad > 0 ? `; ${bad} not` : ''}.`,
   );
@@ -79,6 +137,7 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
       .description('Compare GitHub and CodeCommit ref by ref for every repository of the org'),
   )
     .addOption(new Option('--deep', 'also clone each repository back from CodeCommit and run git fsck'))
+    .option('--json', 'stdout carries only JSON (schemas/verify.v1.schema.json)')
     .action(async (opts: VerifyCliOptions) => {
       ctx.exitCode = await runVerifyCli(opts, ctx.env);
     });

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../util/errors.ts';
+import { requireKeys } from '../config/load-config.ts';
+import { REDIS_REQUIREMENT } from '../config/requirements.ts';
 import { PROCESSED_QUEUES } from '../jobs/queues.ts';
+import { addAwsOptions, awsOverrides } from './aws-options.ts';
 import type { CliContext } from './cli-context.ts';
 import { addWorkerOptions, type DaemonCliOptions } from './daemon-options.ts';
 import { loadCliConfig } from './load-cli-config.ts';
 import { stopRequested } from './stop-signals.ts';
-import { parsePort } from './parse-options.ts';
+import { parseLogLevel, parsePort } from './parse-options.ts';
 
 interface DaemonFlags extends DaemonCliOptions {
   worker?: boolean;
@@ -26,6 +28,7 @@ async function runDaemonCli(
   const config = await loadCliConfig(
     opts.config,
     {
+      ...awsOverrides(opts),
       'redis.url': opts.redisUrl,
       'daemon.concurrency': opts.concurrency,
       'server.port': opts.port,
@@ -35,11 +38,9 @@ async function runDaemonCli(
     },
     ctx.env,
   );
-  const redisUrl = config.redis.url;
-  if (redisUrl === undefined)
-    throw new ConfigError([
-      { path: 'redis.url', message: 'required: where the job queues live (--redis-url or REDIS_URL)' },
-    ]);
+  requireKeys(config, [REDIS_REQUIREMENT]);
+  // Set: checked just above (a dotted key cannot narrow the type).
+  const redisUrl = config.redis.url as string;
   // Buffered lines: the HTTP part logs every webhook delivery, and a burst must not block on stderr.
   // Loaded here, not at start: every other command (and --help) would pay for BullMQ, fastify and the SDKs.
   const { createLogger } = await import('../util/logger.ts');
@@ -108,8 +109,7 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
 }
 
 export function registerServeCommand(program: Command, ctx: CliContext): void {
-  program
-    .command('serve')
+  addAwsOptions(program.command('serve'))
     .description(
       "HTTP only: GitHub's webhook deliveries become jobs in Redis (POST /webhooks/github), plus /healthz, /readyz, /metrics and the status page (/)",
     )
@@ -117,7 +117,11 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .option('--redis-url <url>', 'Redis holding the queues (env REDIS_URL; rediss:// for TLS)')
     .option('--port <port>', 'HTTP port (env GH2CC_PORT, default 8080)', parsePort)
     .option('--host <address>', 'HTTP listen address (env GH2CC_HOST, default 0.0.0.0)')
-    .option('--log-level <level>', 'log level (JSON lines on stderr; default log.level / GH2CC_LOG_LEVEL)')
+    .option(
+      '--log-level <level>',
+      'log level (JSON lines on stderr; default log.level / GH2CC_LOG_LEVEL)',
+      parseLogLevel,
+    )
     .action(async (opts: DaemonFlags) => {
       await runDaemonCli(
         { ...opts, lockDuration: 30_000, shutdownGrace: 5000 },

@@ -2,24 +2,7 @@ import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Config } from '../config/schema.ts';
 import { Gh2ccError } from '../util/errors.ts';
-
-/**
- * Timeouts for an AWS SDK client (the SDK's own NodeHttpHandler options): connecting, and waiting for the
- * answer. `throwOnRequestTimeout` makes the request timeout an error; without it the SDK only logs a warning.
- */
-export function awsRequestHandler(timeoutMs: number): {
-  connectionTimeout: number;
-  requestTimeout: number;
-  socketTimeout: number;
-  throwOnRequestTimeout: boolean;
-} {
-  return {
-    connectionTimeout: timeoutMs,
-    requestTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-    throwOnRequestTimeout: true,
-  };
-}
+import { awsRequestHandler } from './aws-request-handler.ts';
 
 /**
  * The CodeCommit API client. The SDK's adaptive retry mode already backs off with jitter on
@@ -37,7 +20,7 @@ export function createCodeCommitClient(
     credentials,
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? 8,
-    requestHandler: awsRequestHandler(config.aws.timeout),
+    requestHandler: awsRequestHandler(config.aws),
   });
   const endpoint =
     config.aws.endpoints.codecommit ?? `https://codecommit.${config.aws.region ?? '<region>'}.amazonaws.com`;

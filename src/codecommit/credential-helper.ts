@@ -51,7 +51,7 @@ export function answerCredentialRequest(
   if (region === undefined) {
     throw new Gh2ccError('config', `cannot tell the AWS region for git host ${host}`, {
       retryable: false,
-      fix: 'set AWS_REGION (or aws.region in the config file)',
+      fix: 'pass --region, set AWS_REGION, or give the AWS profile a region (or aws.region in the config file)',
     });
   }
   return codecommitGitCredential({ ...credentials, region, host, path: `/${path.replace(/^\//, '')}`, now });

@@ -1,12 +1,18 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../util/errors.ts';
 import { addSecret } from '../util/secrets.ts';
+import { stateDir } from '../util/user-dirs.ts';
+import { githubFromEnv } from './github-env.ts';
 import { ConfigSchema, ENV_KEYS, SECRET_KEYS, type Config } from './schema.ts';
 
 export interface ConfigSources {
-  /** Process environment (only the names in ENV_KEYS, plus AWS_DEFAULT_REGION, are read). */
+  /**
+   * Process environment: the names in ENV_KEYS, AWS_DEFAULT_REGION, the gh CLI's GitHub variables
+   * (github-env.ts) and HOME / XDG_STATE_HOME for the default mirror cache.
+   */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Parsed file content (already YAML-decoded), or undefined when there is no file. */
   readonly file?: unknown;
@@ -94,10 +100,19 @@ export function loadConfig(sources: ConfigSources): Config {
   }
   const env = sources.env;
   const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
+  // GITHUB_API_URL and GITHUB_TOKEN also stand for the gh CLI's variables (GH_HOST, GH_TOKEN, …).
+  const github = githubFromEnv(env, getPath(merged, 'github.apiUrl'));
+  const derived: Readonly<Record<string, string | undefined>> = {
+    AWS_REGION: region,
+    GITHUB_API_URL: github.apiUrl,
+    GITHUB_TOKEN: github.token,
+  };
   for (const [name, key] of Object.entries(ENV_KEYS)) {
-    const value = name === 'AWS_REGION' ? region : env[name];
+    const value = name in derived ? derived[name] : env[name];
     if (value !== undefined && value !== '') setPath(merged, key, value);
   }
+  if (getPath(merged, 'mirror.cacheDir') === undefined)
+    setPath(merged, 'mirror.cacheDir', join(stateDir(env), 'cache'));
   for (const [key, value] of Object.entries(sources.overrides ?? {})) {
     if (value !== undefined) setPath(merged, key, value);
   }

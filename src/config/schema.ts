@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { z } from 'zod';
+import { stateDir } from '../util/user-dirs.ts';
 import { parseSchedule } from './schedule.ts';
 
 /**
@@ -39,14 +41,22 @@ const divergencePolicy = z.enum(['alert', 'overwrite']);
 
 export const GitAuthSchema = z.enum(['sigv4', 'https-git-credentials', 'ssh']);
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 export const ConfigSchema = z
   .object({
     github: z
       .object({
         apiUrl: url
           .default('https://api.github.com')
-          .describe('GitHub REST base URL (Enterprise Server: https://HOST/api/v3)'),
-        token: nonEmpty.optional().describe('GitHub token (secret; prefer GITHUB_TOKEN)'),
+          .describe(
+            'GitHub REST base URL (Enterprise Server: https://HOST/api/v3, or GH_HOST=HOST as for gh)',
+          ),
+        token: nonEmpty
+          .optional()
+          .describe(
+            'GitHub token (secret; prefer GH_TOKEN/GITHUB_TOKEN, or GH_ENTERPRISE_TOKEN for an Enterprise Server: see config/github-env.ts)',
+          ),
         appId: z.coerce.number().int().positive().optional().describe('GitHub App id (instead of a token)'),
         appPrivateKey: nonEmpty
           .optional()
@@ -70,8 +80,13 @@ export const ConfigSchema = z
         region: z
           .string()
           .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'expected an AWS region such as us-east-1')
-          .optional(),
-        profile: nonEmpty.optional(),
+          .optional()
+          .describe('--region; default: the region of aws.profile in ~/.aws/config (AWS_CONFIG_FILE)'),
+        profile: nonEmpty
+          .optional()
+          .describe(
+            '--profile: a profile of ~/.aws/config and ~/.aws/credentials (keys, role_arn + source_profile, mfa_serial, SSO, credential_process)',
+          ),
         assumeRoleArn: z
           .string()
           .regex(
@@ -80,6 +95,23 @@ export const ConfigSchema = z
           )
           .optional(),
         externalId: nonEmpty.optional(),
+        mfaSerial: nonEmpty
+          .optional()
+          .describe(
+            'with assumeRoleArn: the MFA device (arn:aws:iam::ACCOUNT:mfa/NAME) whose code AssumeRole needs',
+          ),
+        mfaCode: z
+          .string()
+          .regex(/^\d{6}$/, 'expected the 6-digit code the MFA device shows')
+          .optional()
+          .describe(
+            'the current MFA code, for runs without a terminal to ask on (secret; GH2CC_MFA_CODE is safer than --mfa-code, which other users see in ps)',
+          ),
+        caBundle: nonEmpty
+          .optional()
+          .describe(
+            "PEM file of CA certificates trusted for every AWS API request besides Node's (a TLS-inspecting proxy); default: the profile's ca_bundle",
+          ),
         timeout: duration
           .default(30_000)
           .describe(
@@ -111,6 +143,25 @@ export const ConfigSchema = z
         kmsKeyId: nonEmpty.optional(),
       })
       .strict()
+      .superRefine((cc, ctx) => {
+        // A git authentication mode without its credentials is reported when loading, not at the first push.
+        const missing =
+          cc.gitAuth === 'ssh'
+            ? (['sshKeyId'] as const)
+            : cc.gitAuth === 'https-git-credentials'
+              ? (['gitUsername', 'gitPassword'] as const)
+              : [];
+        for (const key of missing.filter((k) => cc[k] === undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message:
+              key === 'sshKeyId'
+                ? 'required when gitAuth is ssh: the SSH key id (APKA…) of the IAM user the key is uploaded to'
+                : "required when gitAuth is https-git-credentials: the IAM user's HTTPS Git credentials for CodeCommit",
+          });
+        }
+      })
       .prefault({}),
     redis: z
       .object({
@@ -316,7 +367,10 @@ export const ConfigSchema = z
       .prefault({}),
     mirror: z
       .object({
-        cacheDir: z.string().default('.gh2cc/cache'),
+        cacheDir: nonEmpty
+          // loadConfig sets it from the environment it is given; this covers the schema used on its own.
+          .default(() => join(stateDir(process.env), 'cache'))
+          .describe('local mirror cache; default $XDG_STATE_HOME/gh2cc/cache (~/.local/state/gh2cc/cache)'),
         maxRefsPerPush: z.coerce
           .number()
           .int()
@@ -394,7 +448,12 @@ export const ConfigSchema = z
       .prefault({}),
     log: z
       .object({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        level: z.enum(LOG_LEVELS).default('info'),
+        dir: nonEmpty
+          .optional()
+          .describe(
+            'folder of the detailed logs of migrate, verify, drift and iam; default $XDG_STATE_HOME/gh2cc/logs (~/.local/state/gh2cc/logs)',
+          ),
       })
       .strict()
       .prefault({}),
@@ -414,12 +473,18 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   AWS_PROFILE: 'aws.profile',
   GH2CC_ASSUME_ROLE_ARN: 'aws.assumeRoleArn',
   GH2CC_ASSUME_ROLE_EXTERNAL_ID: 'aws.externalId',
+  GH2CC_MFA_SERIAL: 'aws.mfaSerial',
+  GH2CC_MFA_CODE: 'aws.mfaCode',
+  AWS_CA_BUNDLE: 'aws.caBundle',
   AWS_ENDPOINT_URL_CODECOMMIT: 'aws.endpoints.codecommit',
   AWS_ENDPOINT_URL_IAM: 'aws.endpoints.iam',
   AWS_ENDPOINT_URL_SNS: 'aws.endpoints.sns',
   AWS_ENDPOINT_URL_STS: 'aws.endpoints.sts',
   GH2CC_CODECOMMIT_GIT_URL: 'codecommit.gitUrl',
   GH2CC_GIT_AUTH: 'codecommit.gitAuth',
+  GH2CC_GIT_USERNAME: 'codecommit.gitUsername',
+  GH2CC_GIT_PASSWORD: 'codecommit.gitPassword',
+  GH2CC_SSH_KEY_ID: 'codecommit.sshKeyId',
   GH2CC_KMS_KEY_ID: 'codecommit.kmsKeyId',
   REDIS_URL: 'redis.url',
   GH2CC_REDIS_PREFIX: 'redis.prefix',
@@ -456,6 +521,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   GH2CC_IAM_EVERY: 'iam.every',
   GH2CC_CACHE_DIR: 'mirror.cacheDir',
   GH2CC_LOG_LEVEL: 'log.level',
+  GH2CC_LOG_DIR: 'log.dir',
   GH2CC_GITHUB_TIMEOUT: 'github.timeout',
   GH2CC_AWS_TIMEOUT: 'aws.timeout',
   GH2CC_GIT_LOW_SPEED_LIMIT: 'mirror.gitLowSpeedLimit',
@@ -470,4 +536,5 @@ export const SECRET_KEYS = [
   'webhook.secret',
   'status.token',
   'status.password',
+  'aws.mfaCode',
 ] as const;

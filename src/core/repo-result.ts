@@ -79,7 +79,15 @@ export interface SyncProgress {
   readonly done?: number;
   readonly total?: number;
   /** For the push phase: git's own progress of the current push (objects written). */
-  readonly objects?: { readonly processed: number; readonly total: number };
+  readonly objects?: TransferProgress;
+}
+
+/** git's progress of one transfer: objects, and the bytes sent so far and their rate when git shows them. */
+export interface TransferProgress {
+  readonly processed: number;
+  readonly total: number;
+  readonly bytes?: number;
+  readonly bytesPerSecond?: number;
 }
 
 /** The result of a repository that was never started (the run was stopped first). */

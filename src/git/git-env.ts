@@ -1,3 +1,5 @@
+import { proxyEnv } from '../util/proxy-env.ts';
+
 /** When git gives up on a stalled HTTP(S) transfer: below `limit` bytes per second for `timeMs`. */
 export interface GitNetworkLimits {
   readonly lowSpeedLimit: number;
@@ -24,6 +26,7 @@ export function gitNetworkEnv(limits: GitNetworkLimits): Record<string, string> 
  * nothing else inherited from the parent except what git needs to find programs and temp space.
  */
 export function gitEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const proxy = proxyEnv();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     HOME: process.env['HOME'] ?? '/tmp',
@@ -41,10 +44,12 @@ export function gitEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
     GIT_SSH_COMMAND:
       process.env['GIT_SSH_COMMAND'] ??
       'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4',
-    // Corporate networks: the same proxy and CA settings the AWS SDK honours.
-    HTTPS_PROXY: process.env['HTTPS_PROXY'] ?? process.env['https_proxy'],
-    HTTP_PROXY: process.env['HTTP_PROXY'] ?? process.env['http_proxy'],
-    NO_PROXY: process.env['NO_PROXY'] ?? process.env['no_proxy'],
+    // Corporate networks: the proxy gh2cc's AWS and GitHub API clients use too, read the same way
+    // (util/proxy-env.ts). In lower case: curl, git's HTTP layer, ignores an upper-case HTTP_PROXY.
+    ...(proxy?.httpProxy === undefined ? {} : { http_proxy: proxy.httpProxy }),
+    ...(proxy?.httpsProxy === undefined ? {} : { https_proxy: proxy.httpsProxy }),
+    ...(proxy?.noProxy === undefined ? {} : { no_proxy: proxy.noProxy }),
+    // git has its own CA setting; aws.caBundle (AWS_CA_BUNDLE) covers the AWS APIs only.
     GIT_SSL_CAINFO: process.env['GIT_SSL_CAINFO'],
     ...gitNetworkEnv(DEFAULT_GIT_NETWORK_LIMITS),
   };

@@ -15,6 +15,9 @@ export interface GitProgress {
   readonly progress: number;
   readonly processed: number;
   readonly total: number;
+  /** Bytes transferred so far, and the rate, when git shows them (`Writing objects`, `Receiving objects`). */
+  readonly bytes?: number;
+  readonly bytesPerSecond?: number;
 }
 
 export interface GitRunOptions {
@@ -106,15 +109,44 @@ function progressReader(onProgress: (p: GitProgress) => void): (chunk: Buffer) =
     const lines = (partial + chunk.toString('utf8')).split(/[\r\n]/);
     partial = lines.pop() ?? '';
     for (const line of lines) {
-      const m = /^([A-Za-z][A-Za-z ]*?):\s*(\d+)% \((\d+)\/(\d+)\)/.exec(line);
-      if (m === null) continue;
-      onProgress({
-        stage: (m[1] ?? '').toLowerCase().split(' ', 1)[0] ?? 'unknown',
-        progress: Number(m[2]),
-        processed: Number(m[3]),
-        total: Number(m[4]),
-      });
+      const p = parseGitProgress(line);
+      if (p !== undefined) onProgress(p);
     }
+  };
+}
+
+const BYTE_UNITS: Readonly<Record<string, number>> = {
+  byte: 1,
+  bytes: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+};
+
+/** An amount as git's progress writes it: `232 bytes`, `1.20 MiB`. */
+const AMOUNT = '([\\d.]+) (bytes?|[KMG]iB)';
+const PROGRESS_LINE = new RegExp(
+  `^([A-Za-z][A-Za-z ]*?):\\s*(\\d+)% \\((\\d+)/(\\d+)\\)(?:, ${AMOUNT}(?: \\| ${AMOUNT}/s)?)?`,
+);
+
+/**
+ * One line of git's `--progress` (git runs with LC_ALL=C, so the words are English):
+ * `Writing objects:  50% (1/2), 1.20 MiB | 3.00 MiB/s`; the size and rate come only on transfers.
+ */
+export function parseGitProgress(line: string): GitProgress | undefined {
+  const m = PROGRESS_LINE.exec(line);
+  if (m === null) return undefined;
+  const size = (n: string | undefined, unit: string | undefined): number | undefined =>
+    n === undefined || unit === undefined ? undefined : Math.round(Number(n) * (BYTE_UNITS[unit] ?? 1));
+  const bytes = size(m[5], m[6]);
+  const rate = size(m[7], m[8]);
+  return {
+    stage: (m[1] ?? '').toLowerCase().split(' ', 1)[0] ?? 'unknown',
+    progress: Number(m[2]),
+    processed: Number(m[3]),
+    total: Number(m[4]),
+    ...(bytes === undefined ? {} : { bytes }),
+    ...(rate === undefined ? {} : { bytesPerSecond: rate }),
   };
 }
 

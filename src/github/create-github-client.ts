@@ -10,6 +10,7 @@ import type {
 } from '@octokit/types';
 import type { Logger } from 'pino';
 import { Gh2ccError } from '../util/errors.ts';
+import { proxyFetch } from '../util/proxy-fetch.ts';
 import { addSecret } from '../util/secrets.ts';
 
 /**
@@ -53,6 +54,8 @@ export class RequestTimeout extends Gh2ccError {
  * endpoint and the setting.
  */
 function fetchWithDeadline(apiUrl: string, timeoutMs: number): typeof fetch {
+  // HTTPS_PROXY/HTTP_PROXY/NO_PROXY, which Node's fetch ignores.
+  const send = proxyFetch();
   return async (input, init) => {
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = init?.signal ?? undefined;
@@ -64,7 +67,7 @@ function fetchWithDeadline(apiUrl: string, timeoutMs: number): typeof fetch {
       );
     let response: Response;
     try {
-      response = await fetch(input, { ...init, signal: AbortSignal.any(signals) });
+      response = await send(input, { ...init, signal: AbortSignal.any(signals) });
     } catch (err) {
       if (deadline.aborted && signal?.aborted !== true) throw timedOut();
       throw err;

@@ -4,6 +4,7 @@ import { request as octokitRequest } from '@octokit/request';
 import type { Config } from '../config/schema.ts';
 import type { GitAuth } from '../git/git-auth.ts';
 import { Gh2ccError } from '../util/errors.ts';
+import { proxyFetch } from '../util/proxy-fetch.ts';
 import { addSecret } from '../util/secrets.ts';
 import { classifyGithubError } from './classify-github-error.ts';
 
@@ -80,6 +81,7 @@ export function githubCredentials(config: Config): GithubCredentials {
   const request = octokitRequest.defaults({
     baseUrl: config.github.apiUrl.replace(/\/$/, ''),
     headers: { 'user-agent': 'gh2cc/0.1.0' },
+    request: { fetch: proxyFetch() },
   });
   // Loaded only when an App is configured: @octokit/auth-app and its JWT code cost ~10 MB a token user
   // need not carry.

@@ -1,7 +1,7 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { awsRequestHandler } from '../codecommit/create-codecommit-client.ts';
+import { awsRequestHandler } from '../codecommit/aws-request-handler.ts';
 import type { Config } from '../config/schema.ts';
 import { classifyIamError } from './classify-iam-error.ts';
 
@@ -13,7 +13,7 @@ export function createIamClient(config: Config, credentials: AwsCredentialIdenti
     credentials,
     retryMode: 'adaptive',
     maxAttempts: 8,
-    requestHandler: awsRequestHandler(config.aws.timeout),
+    requestHandler: awsRequestHandler(config.aws),
   });
 }
 
@@ -26,7 +26,7 @@ export async function callerAccount(
     region: config.aws.region ?? 'us-east-1',
     ...(config.aws.endpoints.sts === undefined ? {} : { endpoint: config.aws.endpoints.sts }),
     credentials,
-    requestHandler: awsRequestHandler(config.aws.timeout),
+    requestHandler: awsRequestHandler(config.aws),
   });
   try {
     const id = await sts.send(new GetCallerIdentityCommand({}));

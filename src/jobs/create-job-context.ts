@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import { createMirrorContext } from '../mirror/mirror-context.ts';
-import { awsCredentialProvider } from '../codecommit/aws-credentials.ts';
 import { createNotifier } from '../sns/create-notifier.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
 import { StateStore } from '../state/state-store.ts';
@@ -16,7 +15,7 @@ export function createJobContext(
   const mirror = createMirrorContext(config, log);
   return {
     ...mirror,
-    notifier: createNotifier(config, awsCredentialProvider(config), log),
+    notifier: createNotifier(config, mirror.awsCredentials, log),
     redis,
     prefix: config.redis.prefix,
     state: new StateStore(redis, config.redis.prefix),

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { RepoResult } from '../core/repo-result.ts';
 import { buildReport, exitCodeFor, reportTable, saveReport, type MigrationReport } from './report.ts';
@@ -26,7 +27,7 @@ function wikiOf(repo: string, over: Partial<RepoResult> = {}): RepoResult {
   return result(`${repo}.wiki`, { target: `${repo.split('/')[1] ?? repo}.wiki`, ...over });
 }
 
-/** The table's rows as cells: [repository, codecommit, status, …]. */
+/** The table's rows as cells: [repository, codecommit, status, verified, …]. */
 function rows(table: string): string[][] {
   const lines = table.split('\n\n')[0]?.split('\n').slice(2) ?? [];
   return lines.map((l) => l.trim().split(/\s{2,}/));
@@ -37,7 +38,7 @@ function summaryLine(table: string): string {
 }
 
 describe('reportTable', () => {
-  it('shows a repository failed only by its wiki as such: no "failed ✓", and a failed wiki row', () => {
+  it('shows a repository failed only by its wiki as such: a one-word status, no ✓, and a failed wiki row', () => {
     const wiki = wikiOf('acme/app', {
       status: 'failed',
       verified: false,
@@ -52,12 +53,14 @@ describe('reportTable', () => {
     });
     const table = reportTable(buildReport('acme', 'in-process', new Date(), [app], []));
     const [main, wikiRow] = rows(table);
-    expect(table).not.toContain('failed ✓');
+    expect(table).not.toContain('✓');
     expect(main?.[0]).toBe('acme/app');
-    expect(main?.[2]).toBe('failed (wiki)');
+    expect(main?.[2]).toBe('failed');
+    expect(main?.[3]).toBe('yes');
     expect(main?.at(-1)).toMatch(/repository mirrored and verified; its wiki failed/);
     expect(wikiRow?.[0]).toBe('acme/app.wiki');
     expect(wikiRow?.[2]).toBe('failed');
+    expect(wikiRow?.[3]).toBe('no');
     expect(wikiRow?.at(-1)).toContain('connection reset');
     expect(summaryLine(table)).toMatch(/1 failed.*; 1 wiki: 1 failed;/);
   });
@@ -75,10 +78,50 @@ describe('reportTable', () => {
     expect(report.wikiSummary).toMatchObject({ total: 1, migrated: 1, empty: 0 });
     const table = reportTable(report);
     const statuses = rows(table).map((r) => r[2]);
-    expect(statuses).toEqual(['empty ✓', 'migrated ✓', 'migrated ✓']);
+    expect(statuses).toEqual(['empty', 'migrated', 'migrated']);
+    expect(rows(table).map((r) => r[3])).toEqual(['yes', 'yes', 'yes']);
     expect(summaryLine(table)).toMatch(
       /^2 repositories: 1 migrated, 0 up to date, 1 empty, .*; 1 wiki: 1 migrated; 0 skipped by filters; 6 refs pushed/,
     );
+  });
+
+  it('puts no mark beside a failed or diverged status, and gives every row a one-word status', () => {
+    const report = buildReport(
+      'acme',
+      'in-process',
+      new Date(),
+      [
+        result('acme/api'),
+        result('acme/web', { status: 'diverged', verified: true, divergentRefs: ['refs/heads/main'] }),
+        result('acme/ops', { status: 'failed', verified: false, errors: ['CodeCommit refused the push'] }),
+        result('acme/old', { status: 'interrupted', verified: false }),
+      ],
+      [],
+    );
+    const table = reportTable(report);
+    expect(table).not.toContain('✓');
+    expect(stripVTControlCharacters(table)).toBe(table); // no colour unless asked for
+    expect(rows(table).map((r) => [r[2], r[3]])).toEqual([
+      ['migrated', 'yes'],
+      ['diverged', 'yes'],
+      ['failed', 'no'],
+      ['interrupted', 'no'],
+    ]);
+  });
+
+  it('colours the status on request, keeping the columns aligned as they show', () => {
+    const report = buildReport(
+      'acme',
+      'in-process',
+      new Date(),
+      [result('acme/api'), result('acme/ops', { status: 'failed', verified: false, errors: ['no'] })],
+      [],
+    );
+    const plain = reportTable(report);
+    const coloured = reportTable(report, { color: true });
+    expect(coloured).toContain('\u001b[32mmigrated\u001b[39m');
+    expect(coloured).toContain('\u001b[31mfailed\u001b[39m');
+    expect(stripVTControlCharacters(coloured)).toBe(plain);
   });
 
   it('leaves wikis out of the summary when there are none', () => {

@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import type { RepoResult, RepoStatus } from '../core/repo-result.ts';
+import { paint, type Color } from '../util/colors.ts';
 
 export interface MigrationReport {
   readonly version: 1;
@@ -118,12 +120,16 @@ export function formatDuration(ms: number): string {
     : `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-/** A plain-text table, one row per row of cells, columns padded to the widest cell. */
+/**
+ * A plain-text table, one row per row of cells, columns padded to the widest cell. Cells may carry colours:
+ * widths count what shows.
+ */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const shown = (c: string): number => stripVTControlCharacters(c).length;
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => shown(r[i] ?? ''))));
   const line = (cells: readonly string[]): string =>
     cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .map((c, i) => c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - shown(c))))
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
@@ -139,15 +145,15 @@ function failedByWikiOnly(r: RepoResult): boolean {
   );
 }
 
-/**
- * A result's status as a person reads it, with `mark` when verified. A repository failed only by its wiki
- * reads `failed (wiki)`: not `failed ✓`, which looks like a contradiction, nor a bare `failed` blaming the
- * repository.
- */
-export function statusLabel(r: RepoResult, mark = ' ✓'): string {
-  if (failedByWikiOnly(r)) return 'failed (wiki)';
-  return r.status + (r.verified ? mark : '');
-}
+/** How each status shows on a terminal: green ended well, yellow needs a look or a re-run, red failed. */
+const STATUS_COLOR: Readonly<Record<RepoStatus, Color>> = {
+  migrated: 'green',
+  'up-to-date': 'green',
+  empty: 'green',
+  diverged: 'yellow',
+  interrupted: 'yellow',
+  failed: 'red',
+};
 
 function rowNote(r: RepoResult): string {
   const note = failedByWikiOnly(r)
@@ -162,12 +168,24 @@ function describeCounts(s: Readonly<Record<RepoStatus | 'total', number>>, what:
   return `${s.total} ${what}${s.total === 1 ? '' : 's'}: ${parts.join(', ')}`;
 }
 
-export function reportTable(report: MigrationReport): string {
+export interface TableOptions {
+  /** Colour the status column (a terminal that wants colours: see colorEnabled). */
+  readonly color?: boolean;
+}
+
+/**
+ * The end-of-run table. The status is one word (what scripts and eyes scan for); whether the refs were
+ * verified has its own column, so no mark sits beside a failed or diverged status. A repository failed only
+ * by its wiki says so in its note, and the wiki has a row of its own.
+ */
+export function reportTable(report: MigrationReport, options: TableOptions = {}): string {
+  const status = (s: RepoStatus): string => (options.color === true ? paint(STATUS_COLOR[s], s) : s);
   const rows = report.repos.flatMap((r) => {
     const row = [
       r.repo,
       r.target,
-      statusLabel(r),
+      status(r.status),
+      r.verified ? 'yes' : 'no',
       String(r.refsPushed),
       String(r.pushes),
       formatBytes(r.bytes),
@@ -181,7 +199,8 @@ export function reportTable(report: MigrationReport): string {
           [
             `  ${r.wiki.repo}`,
             r.wiki.target,
-            statusLabel(r.wiki),
+            status(r.wiki.status),
+            r.wiki.verified ? 'yes' : 'no',
             String(r.wiki.refsPushed),
             String(r.wiki.pushes),
             formatBytes(r.wiki.bytes),
@@ -194,5 +213,5 @@ export function reportTable(report: MigrationReport): string {
   // Wikis are counted apart from their repositories, so every row is counted exactly once.
   const wikis = report.wikiSummary === undefined ? '' : `; ${describeCounts(report.wikiSummary, 'wiki')}`;
   const summary = `${s.total} repositories: ${s.migrated} migrated, ${s['up-to-date']} up to date, ${s.empty} empty, ${s.diverged} diverged, ${s.failed} failed, ${s.interrupted} interrupted${wikis}; ${s.skipped} skipped by filters; ${s.refsPushed} refs pushed in ${formatDuration(report.durationMs)}`;
-  return `${renderTable(['REPOSITORY', 'CODECOMMIT', 'STATUS', 'REFS', 'PUSHES', 'SIZE', 'TIME', 'NOTE'], rows)}\n\n${summary}`;
+  return `${renderTable(['REPOSITORY', 'CODECOMMIT', 'STATUS', 'VERIFIED', 'REFS', 'PUSHES', 'SIZE', 'TIME', 'NOTE'], rows)}\n\n${summary}`;
 }

@@ -1,11 +1,13 @@
 import { divergencePolicyFor } from '../config/divergence-policy.ts';
 import { resolve } from 'node:path';
 import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Logger } from 'pino';
 import { awsCredentialProvider } from '../codecommit/aws-credentials.ts';
 import { createCodeCommitClient } from '../codecommit/create-codecommit-client.ts';
 import { createCodeCommitRemote, type CodeCommitRemote } from '../codecommit/git-remote.ts';
 import { requireKeys } from '../config/load-config.ts';
+import { mirrorRequirements } from '../config/requirements.ts';
 import type { Config } from '../config/schema.ts';
 import type { GithubClient } from '../github/create-github-client.ts';
 import { githubClientFor } from '../github/github-client-for.ts';
@@ -21,6 +23,8 @@ export interface MirrorContext {
   readonly log: Logger;
   readonly github: GithubClient;
   readonly codecommit: CodeCommitClient;
+  /** gh2cc's AWS identity, resolved once for every client (an MFA code is asked for once). */
+  readonly awsCredentials: AwsCredentialIdentityProvider;
   readonly remote: CodeCommitRemote;
   /** Git credentials for GitHub, asked for at each use (a GitHub App's tokens are renewed). */
   readonly githubAuth: () => Promise<GitAuth>;
@@ -33,16 +37,7 @@ export function createMirrorContext(
   log: Logger,
   options: { retry?: RetryPolicy } = {},
 ): MirrorContext {
-  const app = config.github.appId !== undefined || config.github.appPrivateKey !== undefined;
-  requireKeys(config, [
-    ...(app
-      ? [
-          { key: 'github.appId', why: 'to authenticate as a GitHub App (GITHUB_APP_ID)' },
-          { key: 'github.appPrivateKey', why: "the App's private key (GITHUB_APP_PRIVATE_KEY)" },
-        ]
-      : [{ key: 'github.token', why: 'to read the GitHub organization (or a GitHub App: GITHUB_APP_ID)' }]),
-    { key: 'aws.region', why: 'for CodeCommit' },
-  ]);
+  requireKeys(config, mirrorRequirements(config));
   const gh = githubCredentials(config);
   const credentials = awsCredentialProvider(config);
   return {
@@ -50,6 +45,7 @@ export function createMirrorContext(
     log,
     github: githubClientFor(config, log, gh),
     codecommit: createCodeCommitClient(config, credentials),
+    awsCredentials: credentials,
     remote: createCodeCommitRemote(config, credentials),
     // GitHub accepts a token as the password of any user name; x-access-token is what Apps use.
     githubAuth: gh.gitAuth,

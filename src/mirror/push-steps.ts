@@ -64,8 +64,14 @@ export async function pushSteps(s: RepoSession, steps: readonly PushStep[]): Pro
         signal: s.deps.signal,
         network: s.deps.gitNetwork,
         onProgress: (p) => {
-          if (p.stage === 'writing')
-            s.progress('push', i, steps.length, { processed: p.processed, total: p.total });
+          if (p.stage !== 'writing') return;
+          const { processed, total, bytes, bytesPerSecond } = p;
+          s.progress('push', i, steps.length, {
+            processed,
+            total,
+            ...(bytes === undefined ? {} : { bytes }),
+            ...(bytesPerSecond === undefined ? {} : { bytesPerSecond }),
+          });
         },
       }),
     );

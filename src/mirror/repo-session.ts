@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { sourceNameProblem } from '../core/name-mapping.ts';
 import type { SourceRepo } from '../core/repo-filter.ts';
 import { Gh2ccError } from '../util/errors.ts';
-import type { SyncPhase } from '../core/repo-result.ts';
+import type { SyncPhase, TransferProgress } from '../core/repo-result.ts';
 import { lockCacheEntry } from '../git/cache-lock.ts';
 import { MirrorStore } from '../git/mirror-store.ts';
 import { listRemoteRefs } from '../git/transport.ts';
@@ -26,12 +26,7 @@ export interface RepoSession {
   localAndRecord(): Promise<{ local: Map<string, string>; pushed: Map<string, string> }>;
   /** CodeCommit's branches and tags, listed afresh. */
   codecommitRefs(): Promise<Map<string, string>>;
-  progress(
-    phase: SyncPhase,
-    done?: number,
-    total?: number,
-    objects?: { processed: number; total: number },
-  ): void;
+  progress(phase: SyncPhase, done?: number, total?: number, objects?: TransferProgress): void;
   release(): Promise<void>;
 }
 

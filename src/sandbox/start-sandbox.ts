@@ -26,6 +26,12 @@ export interface SandboxOptions {
   readonly githubPort?: number;
   readonly codecommitPort?: number;
   readonly host?: string;
+  /**
+   * The host name every advertised URL carries (API URLs, `clone_url`, CodeCommit's `cloneUrlHttp`, `env`): the
+   * name clients reach the sandbox by, such as a compose service name, when that is not the listen address.
+   * Default: the listen address, or loopback when that is a wildcard (0.0.0.0, ::), which names no machine.
+   */
+  readonly publicHost?: string;
   readonly region?: string;
   readonly latencyMs?: number;
   readonly webhookUrl?: string;
@@ -167,6 +173,12 @@ function serve(
   return server;
 }
 
+function advertisedHost(host: string, publicHost: string | undefined): string {
+  const wildcard: Record<string, string> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
+  const name = publicHost ?? wildcard[host] ?? host;
+  return name.includes(':') ? `[${name}]` : name;
+}
+
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -268,7 +280,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   );
   const ghPort = await listen(github, options.githubPort ?? 0, host);
   const ccPort = await listen(codecommit, options.codecommitPort ?? 0, host);
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const urlHost = advertisedHost(host, options.publicHost);
   githubBase = `http://${urlHost}:${ghPort}`;
   ccBase = `http://${urlHost}:${ccPort}`;
   const info: SandboxInfo = {

@@ -1,7 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Logger } from 'pino';
-import { awsRequestHandler } from '../codecommit/create-codecommit-client.ts';
+import { awsRequestHandler } from '../codecommit/aws-request-handler.ts';
 import type { Config } from '../config/schema.ts';
 import { toSnsMessage, type Notification } from '../core/notification.ts';
 import { Gh2ccError, errorMessage } from '../util/errors.ts';
@@ -70,7 +70,7 @@ export function createNotifier(
     ...(config.aws.endpoints.sns === undefined ? {} : { endpoint: config.aws.endpoints.sns }),
     credentials,
     maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: awsRequestHandler(config.aws.timeout),
+    requestHandler: awsRequestHandler(config.aws),
   });
   const queue: Pending[] = [];
   const stop = new AbortController();

@@ -23,6 +23,11 @@ describe.concurrent('option errors', () => {
     [['config', 'validate', '--bogus'], /unknown option '--bogus'; see gh2cc config validate --help$/],
     [['sandbox', '--seed', 'nope'], /unknown seed 'nope'.*; see --help$/],
     [['no-such-command'], /unknown command 'no-such-command'; see gh2cc --help$/],
+    [
+      ['migrate', '--org', 'acme', '--log-level', 'verbose'],
+      /--log-level.*'verbose' is invalid.*expected one of fatal, .*silent; see gh2cc migrate --help$/,
+    ],
+    [['serve', '--log-level', 'verbose'], /--log-level.*'verbose' is invalid.*; see gh2cc serve --help$/],
   ] as const)('gh2cc %j prints one line, not the help, and exits 2', async ([args, message], { expect }) => {
     const r = await run(args);
     expect(r.code).toBe(2);

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const BIN = join(process.cwd(), 'bin/gh2cc.js');
@@ -8,6 +10,16 @@ export interface RunningProcess {
   stdout(): string;
   stderr(): string;
   exited: Promise<number | null>;
+}
+
+/**
+ * Per-user folders for a CLI run, so tests never read the developer's ~/.config/gh2cc or write into their
+ * ~/.local/state: one state folder per working directory, as the cache and logs once lived in `<cwd>/.gh2cc`
+ * (two runs from one folder share a mirror cache), kept outside that folder so it stays as the test left it.
+ */
+function userDirs(cwd: string): Record<string, string> {
+  const root = join(tmpdir(), 'gh2cc-test-home', createHash('sha256').update(cwd).digest('hex').slice(0, 16));
+  return { XDG_CONFIG_HOME: join(root, 'config'), XDG_STATE_HOME: join(root, 'state') };
 }
 
 /** Runs `gh2cc …` as a real process with the given environment, collecting its output. */
@@ -25,6 +37,7 @@ export function gh2cc(
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      ...userDirs(cwd),
       ...env,
     },
     stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

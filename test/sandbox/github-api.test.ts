@@ -336,10 +336,10 @@ describe('GitHub sandbox REST API: repositories', () => {
     expect(elapsed).toBeLessThan(3_000);
   });
 
-  it("GET /users/{username}/repos lists a user owner's repositories", async () => {
+  it("GET /users/{username}/repos lists a user owner's public repositories", async () => {
     const { data } = await octokit.rest.repos.listForUser({ username: 'ursula' });
     assertMatchesGithubSchema('get', '/users/{username}/repos', 200, data);
-    expect(names(data)).toEqual(['dotfiles', 'secret-notes']);
+    expect(names(data)).toEqual(['dotfiles']);
     expect(data[0]?.owner).toMatchObject({ login: 'ursula', type: 'User' });
     const member = await octokit.rest.repos.listForUser({ username: 'ursula', type: 'member' });
     expect(member.data).toEqual([]);

@@ -20,6 +20,7 @@ import { paged, param, type RouteContext, type RouteResult, type Route } from '.
 import { findTeam, parentTeam } from './team-access.ts';
 import { teamJson } from './team-json.ts';
 import { simpleUserJson } from './user-json.ts';
+import { authenticatedUserReposRoute } from './user-repos.ts';
 
 /** The sandbox token is a site administrator: full access to every repository. */
 const ADMIN_PERMISSIONS = permissionsFor('admin');
@@ -80,10 +81,13 @@ export function repoRoutes(): Route[] {
       handle: async (ctx) => {
         const owner = await requireOwner(ctx.state, param(ctx, 'username'));
         const type = enumParam(ctx.query, 'type', ['all', 'owner', 'member'], 'owner');
-        // Collaborations are not modelled: a user is a member of no one else's repositories.
-        return listRepos(ctx, owner, type === 'member' ? [] : owner.repos, 'full_name');
+        // Public repositories only, whoever asks (GET /user/repos lists one's own private ones). Collaborations
+        // are not modelled: a user is a member of no one else's repositories.
+        const repos = type === 'member' ? [] : owner.repos.filter((r) => r.metadata.visibility === 'public');
+        return listRepos(ctx, owner, repos, 'full_name');
       },
     },
+    authenticatedUserReposRoute(),
     {
       pattern: '/repos/:owner/:repo',
       handle: async (ctx) => {
