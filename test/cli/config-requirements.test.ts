@@ -2,19 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { tempDir } from '../helpers/git.ts';
-import { gh2cc } from '../helpers/processes.ts';
+import { runGh2cc, type FinishedRun } from '../helpers/processes.ts';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = FinishedRun;
 
 /** `gh2cc config validate …` from `cwd` with nothing but `env`. */
 async function validate(args: readonly string[], env: Record<string, string>, cwd: string): Promise<Run> {
-  const p = gh2cc(['config', 'validate', ...args], env, cwd);
-  const code = await p.exited;
-  return { code, stdout: p.stdout(), stderr: p.stderr() };
+  return runGh2cc(['config', 'validate', ...args], env, cwd);
 }
 
 /** An empty working folder and a home of its own, so no config file of the developer's is read. */

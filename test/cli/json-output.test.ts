@@ -7,16 +7,12 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandb
 import { createLogger } from '../../src/util/logger.ts';
 import { tempDir } from '../helpers/git.ts';
 import { expectSchemaValid } from '../helpers/output-schemas.ts';
-import { gh2cc } from '../helpers/processes.ts';
+import { runGh2cc, type FinishedRun } from '../helpers/processes.ts';
 import { seedOrg } from '../helpers/seed-org.ts';
 
 const ORG = 'jsonout';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = FinishedRun;
 
 describe('--json output against the sandbox, validated by its schema', () => {
   let sandbox: RunningSandbox;
@@ -24,9 +20,7 @@ describe('--json output against the sandbox, validated by its schema', () => {
   let env: Record<string, string>;
 
   async function run(args: readonly string[], extra: Record<string, string> = {}): Promise<Run> {
-    const p = gh2cc(args, { ...env, ...extra }, work);
-    const code = await p.exited;
-    return { code, stdout: p.stdout(), stderr: p.stderr() };
+    return runGh2cc(args, { ...env, ...extra }, work);
   }
 
   beforeAll(async () => {

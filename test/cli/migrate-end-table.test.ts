@@ -5,17 +5,13 @@ import { runGit } from '../../src/git/git-runner.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { tempDir } from '../helpers/git.ts';
-import { gh2cc } from '../helpers/processes.ts';
+import { runGh2cc, type FinishedRun } from '../helpers/processes.ts';
 import { seedOrg } from '../helpers/seed-org.ts';
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/;
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = FinishedRun;
 
 /** The table's rows (below the header and rule, above the summary), cells split on two or more spaces. */
 function tableRows(stdout: string): string[][] {
@@ -32,9 +28,7 @@ describe("gh2cc migrate's end table, and a run from a script", () => {
   let env: Record<string, string>;
 
   async function run(args: readonly string[], extra: Record<string, string> = {}): Promise<Run> {
-    const p = gh2cc(args, { ...env, ...extra }, work);
-    const code = await p.exited;
-    return { code, stdout: p.stdout(), stderr: p.stderr() };
+    return runGh2cc(args, { ...env, ...extra }, work);
   }
 
   beforeAll(async () => {

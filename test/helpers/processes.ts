@@ -51,6 +51,25 @@ export function gh2cc(
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
+/** A finished `gh2cc` run: its exit code and everything it printed. */
+export interface FinishedRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `gh2cc …` (as `gh2cc` does) and waits for it to exit. */
+export async function runGh2cc(
+  args: readonly string[],
+  env: Record<string, string>,
+  cwd?: string,
+  stdin?: string,
+): Promise<FinishedRun> {
+  const p = gh2cc(args, env, cwd, stdin);
+  const code = await p.exited;
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
 /** Resolves when `check` passes, polling; rejects after `timeoutMs`. */
 export async function eventually(
   check: () => boolean | Promise<boolean>,
