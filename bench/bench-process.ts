@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The gh2cc bin, run as users run it. */
@@ -35,4 +36,11 @@ export async function until(
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`timed out: ${what}`);
+}
+
+/** CPU seconds (user + system) a process has used, from /proc; with `children`, also its waited-for children's. */
+export async function cpuSeconds(pid: number | 'self', children = false): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  const own = Number(fields[11]) + Number(fields[12]);
+  return (children ? own + Number(fields[13]) + Number(fields[14]) : own) / 100;
 }

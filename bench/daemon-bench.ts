@@ -124,15 +124,30 @@ export async function measureDaemonSync(
   }
 }
 
-async function rssMb(pid: number): Promise<number> {
+/** The daemon's heap from its /metrics (prom-client's default Node metrics). */
+async function heapMb(stderr: string): Promise<{ used: number; total: number }> {
+  const running = stderr.split('\n').find((l) => l.includes('"msg":"gh2cc daemon running"')) ?? '{}';
+  const { url } = JSON.parse(running) as { url?: string };
+  const text = url === undefined ? '' : await (await fetch(`${url}/metrics`)).text();
+  const metric = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 'NaN') / 2 ** 20;
+  return { used: metric('nodejs_heap_size_used_bytes'), total: metric('nodejs_heap_size_total_bytes') };
+}
+
+/** Resident memory of a process (`VmRSS`), or the most it has held so far (`VmHWM`), in MB. */
+async function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 'NaN');
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 'NaN');
   return kb / 1024;
 }
 
 export interface ScaleResult {
   readonly repos: number;
   readonly rssMb: number;
+  /** The most the daemon held at any time (VmHWM), the reconcile included. */
+  readonly peakRssMb: number;
+  /** The V8 heap in use and reserved, as the daemon's own /metrics reports them. */
+  readonly heapMb: { readonly used: number; readonly total: number };
   readonly reconcileS: number;
   readonly githubCalls: number;
   readonly syncsEnqueued: number;
@@ -209,7 +224,8 @@ export async function measureScale(
       .split('\n')
       .filter((l) => l !== '').length;
     // Workers and HTTP as deployed; the reconcile is started by hand so that it is what gets measured.
-    const daemon = startNode([BIN, 'daemon', '--no-schedules'], env);
+    const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+    const daemon = startNode([...nodeArgs, BIN, 'daemon', '--no-schedules'], env);
     try {
       await until(() => daemon.stderr().includes('"msg":"ready"'), 60_000, 'daemon ready');
       const usedBefore = await githubUsed(sandbox.info);
@@ -226,12 +242,16 @@ export async function measureScale(
       const summary = JSON.parse(line) as { sync?: number; new?: number };
       await new Promise((r) => setTimeout(r, 1000));
       const rss = await rssMb(daemon.child.pid ?? 0);
+      const peakRss = await rssMb(daemon.child.pid ?? 0, 'VmHWM');
+      const heap = await heapMb(daemon.stderr());
       const pushes =
         (await readFile(pushLog, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '').length -
         pushesBefore;
       return {
         repos: count,
         rssMb: rss,
+        peakRssMb: peakRss,
+        heapMb: heap,
         reconcileS,
         githubCalls,
         syncsEnqueued: (summary.sync ?? 0) + (summary.new ?? 0),

@@ -40,6 +40,7 @@ import { measureDaemonSync, measureScale, oneCommit } from './daemon-bench.ts';
 import { measureIngest, measurePushLatency } from './webhook-bench.ts';
 import { measureStatusPage } from './status-bench.ts';
 import { freePort } from '../test/harness/services.ts';
+import { cpuSeconds } from './bench-process.ts';
 
 const CONCURRENCY = 4;
 
@@ -49,6 +50,7 @@ interface RunningSandbox {
   readonly dir: string;
   readonly githubDir: string;
   readonly pushLog: string;
+  readonly pid: number;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ async function startSandboxProcess(dir: string, extra: readonly string[] = []): 
     dir,
     githubDir: join(dir, 'github'),
     pushLog: join(dir, 'codecommit', 'push-log.jsonl'),
+    pid: child.pid ?? 0,
     close: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());
@@ -221,6 +224,20 @@ async function benchIncremental(sandbox: RunningSandbox, work: string): Promise<
   };
 }
 
+interface CpuSplit {
+  readonly own: number;
+  readonly git: number;
+  readonly sandbox: number;
+}
+
+/** CPU seconds so far of this process, of the git it ran (its waited-for children) and of the sandbox with its git. */
+async function cpuSplit(sandboxPid: number): Promise<CpuSplit> {
+  const own = await cpuSeconds('self');
+  return { own, git: (await cpuSeconds('self', true)) - own, sandbox: await cpuSeconds(sandboxPid, true) };
+}
+
+const ms = (seconds: number, n: number) => ((seconds * 1000) / n).toFixed(0);
+
 async function benchColdSmall(sandbox: RunningSandbox, work: string): Promise<Row> {
   const repos = Array.from({ length: 200 }, (_, i) => ({
     name: `small-${i}`,
@@ -232,15 +249,20 @@ async function benchColdSmall(sandbox: RunningSandbox, work: string): Promise<Ro
   await seedOrg(sandbox.githubDir, 'smallorg', repos);
   const scratch = await mkdtemp(join(work, 'raw-small-'));
   const limit = pLimit(CONCURRENCY);
+  const before = await cpuSplit(sandbox.pid);
   const [baseline] = await time(() =>
     Promise.all(
       repos.map((r) => limit(() => rawMirror(sandbox, 'smallorg', r.name, `raw-${r.name}`, scratch))),
     ),
   );
+  const middle = await cpuSplit(sandbox.pid);
   const [gh2cc] = await time(() => migrateOrg(sandbox, 'smallorg', join(work, 'cache-small')));
+  const after = await cpuSplit(sandbox.pid);
   const ratio = gh2cc / baseline;
+  const perRepo = (a: CpuSplit, b: CpuSplit) =>
+    `bench ${ms(b.own - a.own, repos.length)}, its git ${ms(b.git - a.git, repos.length)}, sandbox ${ms(b.sandbox - a.sandbox, repos.length)}`;
   return {
-    name: `cold migration, ${repos.length} small repos, concurrency ${CONCURRENCY}`,
+    name: `cold migration, ${repos.length} small repos, concurrency ${CONCURRENCY} (CPU ms per repo: raw: ${perRepo(before, middle)}; gh2cc: ${perRepo(middle, after)})`,
     baselineS: baseline,
     gh2ccS: gh2cc,
     ratio: `${ratio.toFixed(2)}×`,
@@ -289,7 +311,9 @@ async function benchDaemonSync(sandbox: RunningSandbox, work: string): Promise<R
 async function benchScale(sandbox: RunningSandbox, work: string): Promise<Row[]> {
   const rows: Row[] = [];
   const results = [];
-  for (const count of [1000, 10_000]) {
+  for (const count of process.env['BENCH_SCALE_REPOS']
+    ? [Number(process.env['BENCH_SCALE_REPOS'])]
+    : [1000, 10_000]) {
     const r = await measureScale(
       sandbox,
       `scale${count}`,
@@ -302,9 +326,14 @@ async function benchScale(sandbox: RunningSandbox, work: string): Promise<Row[]>
       name: `daemon with ${count} repos scheduled: reconcile ${r.reconcileS.toFixed(1)} s, ${r.githubCalls} GitHub API calls, ${r.syncsEnqueued} syncs, ${r.pushes} pushes`,
       baselineS: NaN,
       gh2ccS: r.reconcileS,
-      ratio: `RSS ${r.rssMb.toFixed(0)} MB`,
-      target: 'RSS < 200 MB; nothing pushed; API calls ≤ repos/100 + 5',
-      pass: r.rssMb < 200 && r.pushes === 0 && r.syncsEnqueued === 0 && r.githubCalls <= count / 100 + 5,
+      ratio: `RSS ${r.rssMb.toFixed(0)} MB, peak ${r.peakRssMb.toFixed(0)} MB (V8 heap ${r.heapMb.used.toFixed(0)} MB used of ${r.heapMb.total.toFixed(0)} MB)`,
+      target: 'RSS and peak < 200 MB; nothing pushed; API calls ≤ repos/100 + 5',
+      pass:
+        r.rssMb < 200 &&
+        r.peakRssMb < 200 &&
+        r.pushes === 0 &&
+        r.syncsEnqueued === 0 &&
+        r.githubCalls <= count / 100 + 5,
     });
   }
   const [a, b] = results;

@@ -12,17 +12,10 @@ import { gitEnv } from '../src/git/git-env.ts';
 import { runGit } from '../src/git/git-runner.ts';
 import { startRedis } from '../test/harness/services.ts';
 import { seedOrg } from '../test/helpers/seed-org.ts';
-import { BIN, startNode, until } from './bench-process.ts';
+import { BIN, cpuSeconds, startNode, until } from './bench-process.ts';
 import type { BenchSandbox } from './daemon-bench.ts';
 
 const AUTOCANNON = join(import.meta.dirname, '..', 'node_modules', 'autocannon', 'autocannon.js');
-
-/** CPU seconds (user + system) a process has used, from /proc; with `children`, also its waited-for children's. */
-async function cpuSeconds(pid: number | 'self', children = false): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-  const own = Number(fields[11]) + Number(fields[12]);
-  return (children ? own + Number(fields[13]) + Number(fields[14]) : own) / 100;
-}
 
 /** CPU seconds the whole machine has spent busy (all cores), from /proc/stat. */
 async function machineBusySeconds(): Promise<number> {

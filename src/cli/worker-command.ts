@@ -7,6 +7,7 @@ import type { CliContext } from './cli-context.ts';
 import { addWorkerOptions, type DaemonCliOptions } from './daemon-options.ts';
 import { loadCliConfig } from './load-cli-config.ts';
 import { stopRequested } from './stop-signals.ts';
+import { boundHeapGrowth } from '../util/heap-growth.ts';
 import { parseLogLevel, parsePort } from './parse-options.ts';
 
 interface DaemonFlags extends DaemonCliOptions {
@@ -39,6 +40,7 @@ async function runDaemonCli(
     ctx.env,
   );
   requireKeys(config, [REDIS_REQUIREMENT]);
+  boundHeapGrowth();
   // Set: checked just above (a dotted key cannot narrow the type).
   const redisUrl = config.redis.url as string;
   // Buffered lines: the HTTP part logs every webhook delivery, and a burst must not block on stderr.
