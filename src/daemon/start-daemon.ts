@@ -70,6 +70,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   let workers: WorkerHandle | undefined;
   let app: HttpServer | undefined;
   let url: string | undefined;
+  let webhook: { close(): void } | undefined;
   try {
     if (options.parts.worker) {
       if (options.startWorkers === undefined) throw new Error('no worker factory given');
@@ -96,13 +97,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
           ...(workers === undefined ? {} : { workers: workers.running() }),
         }),
       });
-      mountWebhook(app, { config, log, redis, ctx, queues, metrics });
+      webhook = mountWebhook(app, { config, log, redis, queues, metrics });
       mountStatusPage(app, { config, log, state: ctx.state, queues });
       url = await listen(app, { host: config.server.host, port: config.server.port });
     }
   } catch (err) {
     await workers?.close(0);
     await app?.close();
+    webhook?.close();
     await queues.close().catch(() => undefined);
     redis.disconnect();
     throw err;
@@ -119,6 +121,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       closing ??= (async () => {
         // Stop answering first (readiness fails, load balancers move on), then let jobs finish.
         await app?.close().catch(() => undefined);
+        webhook?.close();
         // With Redis unreachable a job can neither finish nor be handed back: waiting would only delay the exit.
         await workers?.close(redis.status === 'ready' ? graceMs : 0);
         // What the last jobs had to say goes out before the process ends (bounded by the notifier).

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedis, type RedisClient } from '../../src/queue/redis-connection.ts';
+import { autoPipelined, createRedis, type RedisClient } from '../../src/queue/redis-connection.ts';
 import { acquireRepoLock } from '../../src/queue/repo-lock.ts';
+import { DeliveryLog } from '../../src/server/delivery-log.ts';
+import { StateStore } from '../../src/state/state-store.ts';
 import { startRedisCluster, type RedisCluster } from '../harness/services.ts';
 import { whenWorkerHas } from '../helpers/when-worker-has.ts';
 
@@ -111,5 +113,21 @@ describe('BullMQ and the repo lock on a 3-node Redis Cluster', () => {
     const again = await acquireRepoLock(redis, prefix, 'acme/widgets', 5000);
     expect(again).toBeDefined();
     await again?.release();
+  });
+
+  it("claims webhook deliveries and marks requests over the webhook's auto-pipelined connection", async () => {
+    const prefix = `{gh2cc-test-${randomUUID().slice(0, 8)}}`;
+    const fast = autoPipelined(connect('test-plain'), 'test-webhook');
+    clients.push(fast);
+    const deliveries = new DeliveryLog(fast, prefix);
+    const state = new StateStore(fast, prefix);
+    // Issued in one turn, so they travel in one pipeline: each id is claimed exactly once.
+    const claims = await Promise.all(['a', 'b', 'a', 'c', 'b'].map((id) => deliveries.claim(id)));
+    expect(claims).toEqual([true, true, false, true, false]);
+    await Promise.all([state.markRequested('acme/widgets', 1000), state.markRequested('acme/gadgets', 2000)]);
+    expect(await fast.hgetall(`${prefix}:pending`)).toEqual({
+      'acme/widgets': '1000',
+      'acme/gadgets': '2000',
+    });
   });
 });
