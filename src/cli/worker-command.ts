@@ -40,7 +40,8 @@ async function runDaemonCli(
     ctx.env,
   );
   requireKeys(config, [REDIS_REQUIREMENT]);
-  boundHeapGrowth();
+  // Where jobs run (a reconcile lists the whole org); `serve` alone keeps V8's default, tuned for throughput.
+  if (parts.worker) boundHeapGrowth();
   // Set: checked just above (a dotted key cannot narrow the type).
   const redisUrl = config.redis.url as string;
   // Buffered lines: the HTTP part logs every webhook delivery, and a burst must not block on stderr.

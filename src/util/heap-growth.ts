@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
  */
 export const HEAP_GROWING_PERCENT = 50;
 
-/** For the long-running commands (daemon, worker, serve): bounds heap growth for the rest of the process. */
+/** For the processes that run jobs (daemon, worker): bounds heap growth for the rest of the process. */
 export function boundHeapGrowth(percent: number = HEAP_GROWING_PERCENT): void {
   // Read by V8 whenever it sets the next full-GC limit, so setting it after start takes effect.
   setFlagsFromString(`--heap-growing-percent=${percent}`);
