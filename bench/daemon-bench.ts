@@ -143,6 +143,8 @@ async function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): Promise<n
 
 export interface ScaleResult {
   readonly repos: number;
+  /** A second reconcile right after: its time, the GitHub calls counted, and the pages answered 304. */
+  readonly again: { readonly reconcileS: number; readonly githubCalls: number; readonly notModified: number };
   readonly rssMb: number;
   /** The most the daemon held at any time (VmHWM), the reconcile included. */
   readonly peakRssMb: number;
@@ -244,10 +246,33 @@ export async function measureScale(
       const rss = await rssMb(daemon.child.pid ?? 0);
       const peakRss = await rssMb(daemon.child.pid ?? 0, 'VmHWM');
       const heap = await heapMb(daemon.stderr());
+      // A second reconcile of the unchanged org: every page is asked for with its ETag.
+      const usedBeforeAgain = await githubUsed(sandbox.info);
+      const t2 = performance.now();
+      await queues.reconcile.add('reconcile', { reason: 'manual' });
+      await until(
+        () => daemon.stderr().split('"msg":"reconcile done"').length > 2,
+        600_000,
+        'second reconcile done',
+      );
+      const again = {
+        reconcileS: (performance.now() - t2) / 1000,
+        githubCalls: (await githubUsed(sandbox.info)) - usedBeforeAgain,
+        notModified:
+          (
+            JSON.parse(
+              daemon
+                .stderr()
+                .split('\n')
+                .filter((l) => l.includes('"msg":"reconcile done"'))[1] ?? '{}',
+            ) as { pages?: { notModified?: number } }
+          ).pages?.notModified ?? 0,
+      };
       const pushes =
         (await readFile(pushLog, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '').length -
         pushesBefore;
       return {
+        again,
         repos: count,
         rssMb: rss,
         peakRssMb: peakRss,

@@ -323,7 +323,7 @@ async function benchScale(sandbox: RunningSandbox, work: string): Promise<Row[]>
     );
     results.push(r);
     rows.push({
-      name: `daemon with ${count} repos scheduled: reconcile ${r.reconcileS.toFixed(1)} s, ${r.githubCalls} GitHub API calls, ${r.syncsEnqueued} syncs, ${r.pushes} pushes`,
+      name: `daemon with ${count} repos scheduled: reconcile ${r.reconcileS.toFixed(1)} s, ${r.githubCalls} GitHub API calls, ${r.syncsEnqueued} syncs, ${r.pushes} pushes; again: ${r.again.reconcileS.toFixed(1)} s, ${r.again.githubCalls} calls counted (${r.again.notModified} pages 304)`,
       baselineS: NaN,
       gh2ccS: r.reconcileS,
       ratio: `RSS ${r.rssMb.toFixed(0)} MB, peak ${r.peakRssMb.toFixed(0)} MB (V8 heap ${r.heapMb.used.toFixed(0)} MB used of ${r.heapMb.total.toFixed(0)} MB)`,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
+import { ListingCache } from '../github/list-source-repos.ts';
 import { createMirrorContext } from '../mirror/mirror-context.ts';
 import { createNotifier } from '../sns/create-notifier.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
@@ -20,5 +21,6 @@ export function createJobContext(
     prefix: config.redis.prefix,
     state: new StateStore(redis, config.redis.prefix),
     lockDurationMs: options.lockDurationMs,
+    listings: new ListingCache(),
   };
 }

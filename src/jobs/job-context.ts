@@ -1,3 +1,4 @@
+import type { ListingCache } from '../github/list-source-repos.ts';
 import type { MirrorContext } from '../mirror/mirror-context.ts';
 import type { RedisClient } from '../queue/redis-connection.ts';
 import type { StateStore } from '../state/state-store.ts';
@@ -12,4 +13,6 @@ export interface JobContext extends MirrorContext {
   readonly lockDurationMs: number;
   /** Drift, failures and recoveries go here: SNS when notify.snsTopicArn is set, else the log. */
   readonly notifier: Notifier;
+  /** The org listing's pages as the last reconcile saw them: unchanged pages are asked for conditionally. */
+  readonly listings: ListingCache;
 }

@@ -30,7 +30,7 @@ export async function reconcileOrg(
   reason: SyncReason = 'schedule',
 ): Promise<ReconcileSummary> {
   const owner = ownerOf(ctx.config);
-  const all = await listSourceRepos(ctx.github, owner);
+  const all = await listSourceRepos(ctx.github, owner, undefined, ctx.listings);
   const { kept } = filterRepos(all, filterFromConfig(ctx.config));
   const states = await ctx.state.all();
   const known = states.map((s) => ({
@@ -69,7 +69,7 @@ export async function reconcileOrg(
   }
   if (failures.length > 0)
     throw new Error(`reconcile: ${failures.length} step(s) failed: ${failures.slice(0, 3).join('; ')}`);
-  const summary = { ...counts, repos: kept.length };
+  const summary = { ...counts, repos: kept.length, pages: ctx.listings.last };
   log.info(summary, 'reconcile done');
   return summary;
 }

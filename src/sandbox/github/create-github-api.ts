@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ConfigError } from '../../util/errors.ts';
 import { readBody, sendJson } from '../../util/http-body.ts';
@@ -115,10 +115,15 @@ export function createGithubApi(options: GithubSandboxOptions): SandboxHandler {
   }));
   const log = options.log.child({ component: 'github-api' });
 
+  /**
+   * A GET is counted once its answer is known: GitHub does not count a conditional request answered 304 Not
+   * Modified against the rate limit. Every other request is counted on arrival.
+   */
   async function answer(
     req: IncomingMessage,
     url: URL,
     headers: Record<string, string>,
+    charge: { later: boolean },
   ): Promise<RouteResult> {
     const path = splitPath(url.pathname.slice(API_PREFIX.length));
     const method = req.method ?? 'GET';
@@ -135,7 +140,8 @@ export function createGithubApi(options: GithubSandboxOptions): SandboxHandler {
       throw new GithubApiError(401, 'Bad credentials');
     }
     headers['x-oauth-scopes'] = TOKEN_SCOPES;
-    const rate = found?.route.free === true ? tokenLimit.peek() : tokenLimit.take();
+    charge.later = method === 'GET' && found !== undefined && found.route.free !== true;
+    const rate = found?.route.free === true || charge.later ? tokenLimit.peek() : tokenLimit.take();
     Object.assign(headers, rateLimitHeaders(rate));
     if (found === undefined) throw notFound();
     const body = await jsonBody(req);
@@ -164,14 +170,46 @@ export function createGithubApi(options: GithubSandboxOptions): SandboxHandler {
     const id = requestId();
     const headers: Record<string, string> = { ...STATIC_HEADERS, 'x-github-request-id': id };
     let status = 200;
+    const charge = { later: false };
+    const count = () => {
+      if (charge.later) Object.assign(headers, rateLimitHeaders(tokenLimit.take()));
+      charge.later = false;
+    };
     try {
-      const result = await answer(req, url, headers);
+      const result = await answer(req, url, headers, charge);
       status = result.status ?? 200;
-      if (status === 204) {
+      if (status === 200 && req.method === 'GET') {
+        // GitHub's validator for conditional requests: the same answer has the same (weak) ETag.
+        const payload = JSON.stringify(result.body);
+        const etag = `W/"${createHash('sha256').update(payload).digest('hex')}"`;
+        const fresh = (req.headers['if-none-match'] ?? '')
+          .split(',')
+          .some((tag) => tag.trim() === etag || tag.trim() === '*');
+        if (fresh) {
+          status = 304;
+          res.writeHead(304, { ...headers, ...result.headers, etag });
+          res.end();
+        } else {
+          count();
+          res.writeHead(200, {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(payload),
+            ...headers,
+            ...result.headers,
+            etag,
+          });
+          res.end(payload);
+        }
+      } else if (status === 204) {
+        count();
         res.writeHead(204, { ...headers, ...result.headers });
         res.end();
-      } else sendJson(res, status, result.body, { ...headers, ...result.headers });
+      } else {
+        count();
+        sendJson(res, status, result.body, { ...headers, ...result.headers });
+      }
     } catch (err) {
+      count();
       if (err instanceof GithubApiError) {
         status = err.status;
         sendJson(res, status, err.body(), headers);
