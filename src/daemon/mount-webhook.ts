@@ -54,7 +54,9 @@ export function mountWebhook(
     secrets,
     routing: { owner: ownerName(ownerOf(config)), filter: filterFromConfig(config) },
     deliveries: new DeliveryLog(fast, config.redis.prefix),
-    redisReady: () => redis.status === 'ready' && fast.status === 'ready',
+    // The main connection says whether Redis is there. The webhook's own may still be connecting right after
+    // start: its commands wait in its offline queue (bounded by the enqueue timeout), never a 503 for that.
+    redisReady: () => redis.status === 'ready',
     metrics,
     enqueue: {
       sync: (source) =>
