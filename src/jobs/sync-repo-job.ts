@@ -40,6 +40,9 @@ export async function runSyncJob(
   run: SyncJobRun,
 ): Promise<SyncJobOutcome> {
   const fullName = `${data.owner}/${data.repo}`;
+  // Before GitHub is read: a repository change followed after this instant (an archive, say) may not be in
+  // what this sync reads, so its ensure stays owed (below). Requests before it are served by this sync.
+  const startedAt = new Date();
   let source: SourceRepo;
   try {
     source = await getSourceRepo(ctx.github, data.owner, data.repo);
@@ -64,7 +67,6 @@ export async function runSyncJob(
   const prev = (await ctx.state.get(source.fullName)) ?? newState(ctx, source);
   if (prev.state === 'stopped')
     return { kind: 'skipped', reason: `mirroring stopped: ${prev.stoppedReason ?? 'by reconcile'}` };
-  const startedAt = new Date();
   await ctx.state.put({ ...prev, state: 'syncing', lastSyncStartedAt: startedAt.toISOString() });
   const deps = {
     ...jobSyncDeps(ctx, {
