@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ConfigError } from '../../util/errors.ts';
-import { readBody, sendJson } from '../../util/http-body.ts';
+import { readBody, sendJson, sendJsonText } from '../../util/http-body.ts';
 import { sendDeliveries } from '../github-webhooks.ts';
 import type { GithubSandboxOptions, SandboxHandler } from '../types.ts';
 import { accountRoutes } from './account-routes.ts';
@@ -178,36 +178,23 @@ export function createGithubApi(options: GithubSandboxOptions): SandboxHandler {
     try {
       const result = await answer(req, url, headers, charge);
       status = result.status ?? 200;
+      let payload: string | undefined;
+      let etag: string | undefined;
       if (status === 200 && req.method === 'GET') {
         // GitHub's validator for conditional requests: the same answer has the same (weak) ETag.
-        const payload = JSON.stringify(result.body);
-        const etag = `W/"${createHash('sha256').update(payload).digest('hex')}"`;
+        payload = JSON.stringify(result.body);
+        etag = `W/"${createHash('sha256').update(payload).digest('hex')}"`;
         const fresh = (req.headers['if-none-match'] ?? '')
           .split(',')
           .some((tag) => tag.trim() === etag || tag.trim() === '*');
-        if (fresh) {
-          status = 304;
-          res.writeHead(304, { ...headers, ...result.headers, etag });
-          res.end();
-        } else {
-          count();
-          res.writeHead(200, {
-            'content-type': 'application/json; charset=utf-8',
-            'content-length': Buffer.byteLength(payload),
-            ...headers,
-            ...result.headers,
-            etag,
-          });
-          res.end(payload);
-        }
-      } else if (status === 204) {
-        count();
-        res.writeHead(204, { ...headers, ...result.headers });
-        res.end();
-      } else {
-        count();
-        sendJson(res, status, result.body, { ...headers, ...result.headers });
+        if (fresh) status = 304;
       }
+      if (status !== 304) count();
+      const out = { ...headers, ...result.headers, ...(etag === undefined ? {} : { etag }) };
+      if (status === 204 || status === 304) {
+        res.writeHead(status, out);
+        res.end();
+      } else sendJsonText(res, status, payload ?? JSON.stringify(result.body), out);
     } catch (err) {
       count();
       if (err instanceof GithubApiError) {
