@@ -14,25 +14,22 @@ export const toSourceRepo = sourceFromGithub;
  * has no body to parse.
  */
 export class ListingCache {
-  readonly #pages = new Map<string, { etag: string; next: boolean; repos: readonly SourceRepo[] }>();
+  /** Per listing (route and parameters), its pages in order. */
+  readonly #listings = new Map<string, ListedPage[]>();
   /** Pages answered 304 from the cache, and pages fetched, by the last listing (for the log and the bench). */
   last = { notModified: 0, fetched: 0 };
 
-  get(key: string) {
-    return this.#pages.get(key);
+  pages(listing: string): ListedPage[] {
+    let pages = this.#listings.get(listing);
+    if (pages === undefined) this.#listings.set(listing, (pages = []));
+    return pages;
   }
+}
 
-  set(key: string, page: { etag: string; next: boolean; repos: readonly SourceRepo[] }): void {
-    this.#pages.set(key, page);
-  }
-
-  /** Drops the pages after `count` (the org shrank): they would never be asked for again. */
-  keepOnly(prefix: string, count: number): void {
-    for (const key of this.#pages.keys()) {
-      const page = Number(key.slice(key.lastIndexOf('#') + 1));
-      if (key.startsWith(prefix) && page > count) this.#pages.delete(key);
-    }
-  }
+interface ListedPage {
+  readonly etag?: string;
+  readonly next: boolean;
+  readonly repos: readonly SourceRepo[];
 }
 
 type Listing =
@@ -60,38 +57,37 @@ export async function listSourceRepos(
         : own
           ? { route: 'GET /user/repos', params: { affiliation: 'owner' } }
           : { route: 'GET /users/{username}/repos', params: { username: owner.user, type: 'owner' } };
-    const prefix = `${listing.route} ${JSON.stringify(listing.params)}#`;
+    // Index 0 holds page 1. Without a cache the array is thrown away: every request is unconditional.
+    const pages = cache?.pages(`${listing.route} ${JSON.stringify(listing.params)}`) ?? [];
     const repos: SourceRepo[] = [];
     const counts = { notModified: 0, fetched: 0 };
-    let page = 1;
-    for (; ; page += 1) {
-      const key = `${prefix}${page}`;
-      const cached = cache?.get(key);
+    for (let page = 1; ; page += 1) {
+      const cached = pages[page - 1];
       const got = await fetchPage(client, listing, page, cached?.etag, signal);
-      let next: boolean;
-      if (got === 'not-modified' && cached !== undefined) {
+      let now: ListedPage;
+      if (got !== 'not-modified') {
+        // Only the mapped repositories are kept, never GitHub's raw objects.
+        const { items, ...validator } = got;
+        now = { ...validator, repos: items.map(toSourceRepo) };
+        counts.fetched += 1;
+      } else if (cached !== undefined) {
+        now = cached;
         counts.notModified += 1;
-        repos.push(...cached.repos);
-        next = cached.next;
-      } else if (got === 'not-modified') {
+      } else {
         throw new Gh2ccError(
           'server',
           `GitHub answered 304 Not Modified to an unconditional request (page ${page})`,
         );
-      } else {
-        counts.fetched += 1;
-        const mapped = got.items.map(toSourceRepo);
-        repos.push(...mapped);
-        next = got.next;
-        if (cache !== undefined && got.etag !== undefined)
-          cache.set(key, { etag: got.etag, next, repos: mapped });
       }
-      if (!next) break;
+      pages[page - 1] = now;
+      repos.push(...now.repos);
+      if (!now.next) {
+        // The org may have shrunk: later pages would never be asked for again.
+        pages.length = page;
+        break;
+      }
     }
-    if (cache !== undefined) {
-      cache.keepOnly(prefix, page);
-      cache.last = counts;
-    }
+    if (cache !== undefined) cache.last = counts;
     return repos;
   } catch (err) {
     const what = 'org' in owner ? `organization ${owner.org}` : `user ${owner.user}`;
