@@ -124,6 +124,14 @@ export async function measureDaemonSync(
   }
 }
 
+/** The daemon's "reconcile done" log lines so far, parsed. */
+function reconcilesDone(stderr: string): { sync?: number; new?: number; pages?: { notModified?: number } }[] {
+  return stderr
+    .split('\n')
+    .filter((l) => l.includes('"msg":"reconcile done"'))
+    .map((l) => JSON.parse(l) as { sync?: number; new?: number; pages?: { notModified?: number } });
+}
+
 /** The daemon's heap from its /metrics (prom-client's default Node metrics). */
 async function heapMb(stderr: string): Promise<{ used: number; total: number }> {
   const running = stderr.split('\n').find((l) => l.includes('"msg":"gh2cc daemon running"')) ?? '{}';
@@ -233,15 +241,10 @@ export async function measureScale(
       const usedBefore = await githubUsed(sandbox.info);
       const t = performance.now();
       await queues.reconcile.add('reconcile', { reason: 'manual' });
-      await until(() => daemon.stderr().includes('"msg":"reconcile done"'), 600_000, 'reconcile done');
+      await until(() => reconcilesDone(daemon.stderr()).length === 1, 600_000, 'reconcile done');
       const reconcileS = (performance.now() - t) / 1000;
       const githubCalls = (await githubUsed(sandbox.info)) - usedBefore;
-      const line =
-        daemon
-          .stderr()
-          .split('\n')
-          .find((l) => l.includes('"msg":"reconcile done"')) ?? '{}';
-      const summary = JSON.parse(line) as { sync?: number; new?: number };
+      const [summary] = reconcilesDone(daemon.stderr());
       await new Promise((r) => setTimeout(r, 1000));
       const rss = await rssMb(daemon.child.pid ?? 0);
       const peakRss = await rssMb(daemon.child.pid ?? 0, 'VmHWM');
@@ -250,23 +253,11 @@ export async function measureScale(
       const usedBeforeAgain = await githubUsed(sandbox.info);
       const t2 = performance.now();
       await queues.reconcile.add('reconcile', { reason: 'manual' });
-      await until(
-        () => daemon.stderr().split('"msg":"reconcile done"').length > 2,
-        600_000,
-        'second reconcile done',
-      );
+      await until(() => reconcilesDone(daemon.stderr()).length === 2, 600_000, 'second reconcile done');
       const again = {
         reconcileS: (performance.now() - t2) / 1000,
         githubCalls: (await githubUsed(sandbox.info)) - usedBeforeAgain,
-        notModified:
-          (
-            JSON.parse(
-              daemon
-                .stderr()
-                .split('\n')
-                .filter((l) => l.includes('"msg":"reconcile done"'))[1] ?? '{}',
-            ) as { pages?: { notModified?: number } }
-          ).pages?.notModified ?? 0,
+        notModified: reconcilesDone(daemon.stderr())[1]?.pages?.notModified ?? 0,
       };
       const pushes =
         (await readFile(pushLog, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '').length -
@@ -279,7 +270,7 @@ export async function measureScale(
         heapMb: heap,
         reconcileS,
         githubCalls,
-        syncsEnqueued: (summary.sync ?? 0) + (summary.new ?? 0),
+        syncsEnqueued: (summary?.sync ?? 0) + (summary?.new ?? 0),
         pushes,
       };
     } finally {
