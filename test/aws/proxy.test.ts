@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -7,6 +6,7 @@ import { tempDir } from '../helpers/git.ts';
 import { gh2cc } from '../helpers/processes.ts';
 import { startRecordingRelay, type RecordingRelay } from '../helpers/recording-relay.ts';
 import { seedOrg } from '../helpers/seed-org.ts';
+import { selfSignedCert } from '../helpers/self-signed.ts';
 
 const sandbox = inject('sandbox');
 const sandboxDir = inject('sandboxDir');
@@ -14,33 +14,6 @@ const motoUrl = inject('motoUrl');
 const ORG = 'proxy-org';
 
 const hostOf = (url: string): string => new URL(url).host;
-
-/** A self-signed certificate for localhost, as a private CA (a TLS-inspecting proxy's) would sign. */
-function selfSigned(dir: string): void {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-}
 
 describe('HTTP(S)_PROXY and NO_PROXY for the AWS SDK and Octokit', () => {
   let dir: string;
@@ -112,11 +85,8 @@ describe('HTTP(S)_PROXY and NO_PROXY for the AWS SDK and Octokit', () => {
     let stsEnv: Record<string, string>;
 
     beforeAll(async () => {
-      selfSigned(dir);
-      const tls = {
-        key: await readFile(join(dir, 'key.pem'), 'utf8'),
-        cert: await readFile(join(dir, 'cert.pem'), 'utf8'),
-      };
+      const { keyFile, certFile } = selfSignedCert(dir);
+      const tls = { key: await readFile(keyFile, 'utf8'), cert: await readFile(certFile, 'utf8') };
       sts = await startRecordingRelay(motoUrl, tls);
       // By name, as AWS endpoints are: a certificate is checked against the host name.
       stsUrl = sts.url.replace('127.0.0.1', 'localhost');

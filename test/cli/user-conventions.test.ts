@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { createLogger } from '../../src/util/logger.ts';
 import { tempDir } from '../helpers/git.ts';
 import { gh2cc } from '../helpers/processes.ts';
 import { seedOrg } from '../helpers/seed-org.ts';
+import { selfSignedCert } from '../helpers/self-signed.ts';
 
 let work: string;
 let sandbox: RunningSandbox;
@@ -70,27 +70,8 @@ describe('GitHub Enterprise Server the way the gh CLI names it', () => {
 
   // The sandbox behind HTTPS with a certificate of its own CA, as an Enterprise Server on a corporate CA.
   beforeAll(async () => {
-    caFile = join(work, 'ca.pem');
-    const keyFile = join(work, 'key.pem');
-    execFileSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      caFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]);
+    const { keyFile, certFile } = selfSignedCert(work);
+    caFile = certFile;
     const port = Number(new URL(sandbox.info.github.apiUrl).port);
     front = createTlsServer({ key: await readFile(keyFile), cert: await readFile(caFile) }, (socket) => {
       connections += 1;
