@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { validate } from 'dockerfile-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/git.ts';
+import { runCommand, type FinishedRun } from '../helpers/processes.ts';
 import {
   containerCommand,
   contextFiles,
@@ -35,20 +36,11 @@ function runImage(
   image: BuiltStage,
   args: readonly string[],
   env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+): Promise<FinishedRun> {
   const [command = '', ...rest] = containerCommand(image, args);
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, rest, {
-      cwd: join(image.root, image.workdir),
-      env: { PATH: process.env['PATH'] ?? '', HOME: image.root, ...image.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return runCommand(command, rest, {
+    cwd: join(image.root, image.workdir),
+    env: { PATH: process.env['PATH'] ?? '', HOME: image.root, ...image.env, ...env },
   });
 }
 

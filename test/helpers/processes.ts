@@ -70,6 +70,31 @@ export async function runGh2cc(
   return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
+/**
+ * Runs any command to its end with exactly `env` (nothing inherited), collecting what it printed; rejects
+ * only when it cannot be started.
+ */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: Record<string, string>; stdin?: string },
+): Promise<FinishedRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
+  });
+}
+
 /** Resolves when `check` passes, polling; rejects after `timeoutMs`. */
 export async function eventually(
   check: () => boolean | Promise<boolean>,
