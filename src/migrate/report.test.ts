@@ -5,23 +5,9 @@ import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { RepoResult } from '../core/repo-result.ts';
 import { buildReport, exitCodeFor, reportTable, saveReport, type MigrationReport } from './report.ts';
+import { migratedResult } from '../../test/helpers/repo-result.ts';
 
-function result(repo: string, over: Partial<RepoResult> = {}): RepoResult {
-  return {
-    repo,
-    target: repo.split('/')[1] ?? repo,
-    status: 'migrated',
-    created: true,
-    refsPushed: 3,
-    pushes: 1,
-    bytes: 1024,
-    durationMs: 1200,
-    verified: true,
-    warnings: [],
-    errors: [],
-    ...over,
-  };
-}
+const result = migratedResult;
 
 function wikiOf(repo: string, over: Partial<RepoResult> = {}): RepoResult {
   return result(`${repo}.wiki`, { target: `${repo.split('/')[1] ?? repo}.wiki`, ...over });

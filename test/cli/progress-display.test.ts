@@ -4,7 +4,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createProgressDisplay, describeProgress } from '../../src/cli/progress-display.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import type { RepoResult, SyncProgress } from '../../src/core/repo-result.ts';
+import type { SyncProgress } from '../../src/core/repo-result.ts';
 import { parseGitProgress } from '../../src/git/git-runner.ts';
 import { createMirrorContext } from '../../src/mirror/mirror-context.ts';
 import { planMigration } from '../../src/migrate/plan-migration.ts';
@@ -13,6 +13,7 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandb
 import { createLogger } from '../../src/util/logger.ts';
 import { tempDir } from '../helpers/git.ts';
 import { seedOrg } from '../helpers/seed-org.ts';
+import { migratedResult } from '../helpers/repo-result.ts';
 
 const MiB = 1024 * 1024;
 
@@ -20,22 +21,7 @@ function pushing(repo: string, processed: number, total: number, extra: object =
   return { repo, phase: 'push', done: 0, total: 1, objects: { processed, total, ...extra } };
 }
 
-function result(repo: string, over: Partial<RepoResult> = {}): RepoResult {
-  return {
-    repo,
-    target: repo.split('/')[1] ?? repo,
-    status: 'migrated',
-    created: true,
-    refsPushed: 3,
-    pushes: 1,
-    bytes: 1024,
-    durationMs: 1200,
-    verified: true,
-    warnings: [],
-    errors: [],
-    ...over,
-  };
-}
+const result = migratedResult;
 
 describe("git's progress lines", () => {
   it('carry objects, and bytes and rate when git shows them', () => {
