@@ -53,6 +53,9 @@ export function registerSandboxCommand(program: Command, ctx: CliContext): void 
         const { startSandbox } = await import('../sandbox/start-sandbox.ts');
         const { createLogger } = await import('../util/logger.ts');
         const log = createLogger({ level: opts.logLevel as 'info' });
+        // Listening before anything is announced: the JSON line below tells a script it may now stop the
+        // sandbox, and a SIGTERM that came before the listener would kill the process with the default action.
+        const stop = stopRequested();
         const snsEndpoint = opts.snsEndpoint ?? (ctx.env['AWS_ENDPOINT_URL_SNS'] || undefined);
         const publicHost = opts.publicHost ?? (ctx.env['GH2CC_SANDBOX_PUBLIC_HOST'] || undefined);
         const sandbox = await startSandbox({
@@ -75,7 +78,7 @@ export function registerSandboxCommand(program: Command, ctx: CliContext): void 
         // The one line a script reads to find the servers; it carries the sandbox's own throwaway secrets.
         printRaw(`${JSON.stringify(sandbox.info)}\n`);
         log.info({ dir: sandbox.dir }, 'sandbox running; Ctrl-C to stop');
-        await stopRequested();
+        await stop;
         await sandbox.close();
         log.info('sandbox stopped');
       },
