@@ -55,6 +55,9 @@ export async function fetchInto(
       store.dir,
       [
         'fetch',
+        // The cache runs no automatic gc (gc.auto=0); this spares the `git maintenance` process that would
+        // start after every fetch only to find that out.
+        '--no-auto-maintenance',
         '--prune',
         '--no-tags',
         '--force',
@@ -105,11 +108,15 @@ export async function fetchObjects(
   options: { signal?: AbortSignal | undefined; network?: GitNetworkLimits | undefined } = {},
 ): Promise<void> {
   if (refs.length === 0) return;
-  await runGit(store.dir, ['fetch', '--no-tags', '--no-write-fetch-head', '--quiet', url, ...refs], {
-    env: remoteEnv(auth, options.network),
-    signal: options.signal,
-    what: 'fetch CodeCommit tips to back up',
-  });
+  await runGit(
+    store.dir,
+    ['fetch', '--no-auto-maintenance', '--no-tags', '--no-write-fetch-head', '--quiet', url, ...refs],
+    {
+      env: remoteEnv(auth, options.network),
+      signal: options.signal,
+      what: 'fetch CodeCommit tips to back up',
+    },
+  );
 }
 
 /**
