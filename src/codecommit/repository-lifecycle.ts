@@ -22,6 +22,11 @@ async function arnOf(client: CodeCommitClient, name: string): Promise<string | u
   }
 }
 
+/** Whether CodeCommit has a repository of this name (a permission or network error is thrown, not guessed). */
+export async function repositoryExists(client: CodeCommitClient, name: string): Promise<boolean> {
+  return (await arnOf(client, name)) !== undefined;
+}
+
 /**
  * Follows a GitHub rename: the CodeCommit repository takes its new name (when that differs and is free) and
  * its provenance tags name the new source, so the ownership check keeps recognising it. Returns the name the

@@ -4,7 +4,8 @@ import type { SourceRepo } from '../core/repo-filter.ts';
 import { getSourceRepo } from '../github/get-source-repo.ts';
 import { inspectRepo } from '../mirror/inspect-repo.ts';
 import { jobSyncDeps } from './job-sync-deps.ts';
-import { errorMessage } from '../util/errors.ts';
+import { errorMessage, Gh2ccError } from '../util/errors.ts';
+import { repositoryExists } from '../codecommit/repository-lifecycle.ts';
 import { enqueueSync } from './enqueue-sync.ts';
 import { holdRepo } from './hold-repo.ts';
 import type { JobContext } from './job-context.ts';
@@ -18,6 +19,8 @@ export interface DriftSummary {
   readonly checked: number;
   readonly diverged: number;
   readonly behind: number;
+  /** CodeCommit repositories found deleted outside gh2cc: each gets a sync that creates it again. */
+  readonly missing: number;
   readonly skipped: number;
 }
 
@@ -45,6 +48,7 @@ export async function runDriftCheck(
   });
   let diverged = 0;
   let behind = 0;
+  let missing = 0;
   let skipped = 0;
   for (const prev of states) {
     // Shutting down: the next scheduled check covers the rest.
@@ -120,12 +124,37 @@ export async function runDriftCheck(
       });
       if (!held.held) skipped += 1;
     } catch (err) {
+      if (await isMissingTarget(ctx, prev.target, err)) {
+        missing += 1;
+        log.warn(
+          { repo: prev.repo, target: prev.target },
+          'drift: the CodeCommit repository was deleted outside gh2cc; a sync creates it again from GitHub',
+        );
+        // The sync (not this check) decides and records, under the repository's lock: the state is left
+        // alone here, since a rename followed meanwhile may already have moved it (and its CodeCommit name).
+        await enqueueSync(
+          syncQueue,
+          ctx.state,
+          { owner, repo: name, reason: 'schedule', ensure: true },
+          retryingJob(ctx.config),
+        );
+        continue;
+      }
       skipped += 1;
       log.warn({ repo: prev.repo, reason: errorMessage(err) }, 'drift check of one repository failed');
     }
   }
   if (signal?.aborted === true) throw new Error('drift check interrupted by shutdown');
-  const summary = { checked: states.length - skipped, diverged, behind, skipped };
+  const summary = { checked: states.length - skipped, diverged, behind, missing, skipped };
   log.info(summary, 'drift check done');
   return summary;
+}
+
+/**
+ * Whether a failed inspection means the CodeCommit repository is gone: git said "not found", and CodeCommit's
+ * API confirms it (a GitHub repository that vanished also reads "not found"; the reconcile handles that one).
+ */
+async function isMissingTarget(ctx: JobContext, target: string, err: unknown): Promise<boolean> {
+  if (!(err instanceof Gh2ccError) || err.code !== 'not-found') return false;
+  return !(await repositoryExists(ctx.codecommit, target).catch(() => true));
 }

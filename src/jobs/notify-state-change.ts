@@ -70,3 +70,27 @@ export function notifyStateChange(
     ctx.notifier.notify(buildNotification(input(org, after, e)), { dedupKey: key });
   }
 }
+
+/**
+ * A sync created the CodeCommit repository of a repository gh2cc had already ensured: it had been deleted
+ * outside gh2cc (seen by a sync's push or by the drift check), and what only CodeCommit held is gone with it.
+ * Told once per loss: the key is the ensure that the deleted repository came from.
+ */
+export function notifyRepositoryRecreated(
+  ctx: Pick<JobContext, 'notifier'>,
+  before: RepoState,
+  refsPushed: number,
+): void {
+  const org = before.repo.split('/')[0] ?? '';
+  ctx.notifier.notify(
+    buildNotification({
+      eventType: 'drift-found',
+      severity: 'critical',
+      org,
+      repository: before.repo,
+      summary: `${before.repo}: CodeCommit repository ${before.target} was deleted outside gh2cc; created again from GitHub (${refsPushed} ref(s) pushed)`,
+      details: { target: before.target, missingRepository: true, refsPushed },
+    }),
+    { dedupKey: `repository-recreated:${before.target}:${before.ensuredAt ?? ''}` },
+  );
+}

@@ -7,7 +7,7 @@ import { jobSyncDeps } from './job-sync-deps.ts';
 import { syncRepo } from '../mirror/sync-repo.ts';
 import { applySyncResult, initialState, type RepoState } from '../state/repo-state.ts';
 import type { JobContext } from './job-context.ts';
-import { notifyStateChange } from './notify-state-change.ts';
+import { notifyRepositoryRecreated, notifyStateChange } from './notify-state-change.ts';
 import { notifySyncEvents } from './notify-sync-events.ts';
 import { markDriftNotice } from '../state/state-events.ts';
 import { Gh2ccError } from '../util/errors.ts';
@@ -133,6 +133,7 @@ export async function runSyncJob(
   // Compared with the state before this sync (not the `syncing` in between): what changed for people.
   notifyStateChange(ctx, prev, stored);
   notifySyncEvents(ctx, source, result);
+  if (prev.ensuredAt !== undefined && result.created) notifyRepositoryRecreated(ctx, prev, result.refsPushed);
   await ctx.state.pushHistory(source.fullName, {
     at: now.toISOString(),
     result: result.status,

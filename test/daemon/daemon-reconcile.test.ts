@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
+import { CreateRepositoryCommand, DeleteRepositoryCommand } from '@aws-sdk/client-codecommit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stableId } from '../../src/sandbox/github/stable-id.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
@@ -333,6 +333,47 @@ describe(
         expect(published).not.toContain(piece);
         expect(logs).not.toContain(piece);
       }
+    });
+
+    it('creates again a CodeCommit repository deleted outside gh2cc (nothing changed on GitHub), and tells of it once', async () => {
+      await topic.drain();
+      const before = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'beta', 'beta');
+      expect(sameRefs(before.github, before.codecommit)).toBe(true);
+      await codecommitClient(sandbox.info).send(new DeleteRepositoryCommand({ repositoryName: 'beta' }));
+      // Only the drift check can see it: GitHub has not changed, so no reconcile or webhook asks for a sync.
+      await eventually(
+        async () => {
+          const s = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'beta', 'beta');
+          return s.codecommit !== undefined && sameRefs(s.github, s.codecommit);
+        },
+        30_000,
+        'beta created again on CodeCommit with all its refs',
+      );
+      const received: ReceivedNotification[] = [];
+      await eventually(
+        async () => {
+          received.push(...(await topic.drain()));
+          return received.some((n) => n.message.details['missingRepository'] === true);
+        },
+        10_000,
+        'the missing-repository message',
+      );
+      // Later drift checks (every 2 s) find beta whole again: nothing more about it.
+      await new Promise((r) => setTimeout(r, 5000));
+      received.push(...(await topic.drain()));
+      const aboutBeta = received.filter(
+        (n) => n.message.repository === `${ORG}/beta` && n.message.eventType.startsWith('drift'),
+      );
+      expect(aboutBeta).toHaveLength(1);
+      expect(aboutBeta[0]?.attributes).toMatchObject({ eventType: 'drift-found', severity: 'critical' });
+      expect(aboutBeta[0]?.message.details).toMatchObject({
+        target: 'beta',
+        missingRepository: true,
+        refsPushed: before.github.size,
+      });
+      for (const n of received)
+        expect(validNotification(n.message), ajv.errorsText(validNotification.errors)).toBe(true);
+      expect((await statusJson(env)).find((s) => s.repo === `${ORG}/beta`)?.state).toBe('ok');
     });
 
     it('follows repositories created, renamed, archived and deleted on GitHub; deletes nothing in CodeCommit', async () => {
