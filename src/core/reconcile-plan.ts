@@ -8,12 +8,17 @@ export interface KnownRepo {
   readonly archived: boolean;
   readonly syncedPushedAt?: string;
   readonly lastSuccessAt?: string;
+  /** GitHub's default branch and description as the last sync saw them (absent: not known yet). */
+  readonly defaultBranch?: string;
+  readonly description?: string;
 }
 
 export type ReconcileAction =
   | { readonly kind: 'new'; readonly source: SourceRepo }
   | { readonly kind: 'renamed'; readonly from: string; readonly source: SourceRepo }
   | { readonly kind: 'archived' | 'unarchived'; readonly source: SourceRepo }
+  /** The default branch or the description changed on GitHub: CodeCommit's follow at the next ensure. */
+  | { readonly kind: 'edited'; readonly source: SourceRepo }
   /** A repository whose mirroring stopped is on GitHub (and within the filters) again. */
   | { readonly kind: 'resumed'; readonly source: SourceRepo }
   | { readonly kind: 'sync'; readonly source: SourceRepo }
@@ -21,7 +26,7 @@ export type ReconcileAction =
 
 /**
  * Compares the owner's repositories on GitHub with what gh2cc mirrors: new ones, renames (same GitHub id,
- * new name), archive changes, repositories pushed since their last successful sync (or not synced for
+ * new name), archive changes, default-branch or description changes (a missed `edited` webhook), repositories pushed since their last successful sync (or not synced for
  * `fullSyncAfterMs`, the safety net for anything a webhook and pushed_at both missed), and mirrored ones
  * that are gone (deleted, transferred away, or now excluded by the filters). Unchanged repositories produce
  * nothing: a reconcile of an org at rest pushes nothing.
@@ -60,6 +65,13 @@ export function planReconcile(
     }
     if (source.archived !== k.archived) {
       actions.push({ kind: source.archived ? 'archived' : 'unarchived', source });
+      continue;
+    }
+    if (
+      (k.defaultBranch !== undefined && source.defaultBranch !== k.defaultBranch) ||
+      (k.description !== undefined && source.description !== k.description)
+    ) {
+      actions.push({ kind: 'edited', source });
       continue;
     }
     const stale =

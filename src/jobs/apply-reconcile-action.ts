@@ -100,6 +100,7 @@ export async function applyReconcileAction(
     }
     case 'archived':
     case 'unarchived':
+    case 'edited':
     case 'resumed': {
       const { source } = action;
       const prev = await ctx.state.get(repo);

@@ -40,6 +40,8 @@ export async function reconcileOrg(
     archived: s.archived === true,
     ...(s.syncedPushedAt === undefined ? {} : { syncedPushedAt: s.syncedPushedAt }),
     ...(s.lastSuccessAt === undefined ? {} : { lastSuccessAt: s.lastSuccessAt }),
+    ...(s.defaultBranch === undefined ? {} : { defaultBranch: s.defaultBranch }),
+    ...(s.description === undefined ? {} : { description: s.description }),
   }));
   const now = new Date();
   const actions = planReconcile(all, kept, known, {
@@ -49,7 +51,7 @@ export async function reconcileOrg(
   const targets = new Map(states.filter((s) => s.state !== 'stopped').map((s) => [s.target, s.repo]));
   const jobOptions = retryingJob(ctx.config);
   const failures: string[] = [];
-  const counts = { new: 0, renamed: 0, archived: 0, unarchived: 0, resumed: 0, sync: 0, gone: 0 };
+  const counts = { new: 0, renamed: 0, archived: 0, unarchived: 0, edited: 0, resumed: 0, sync: 0, gone: 0 };
   const scope: ActionScope = {
     targets: () => Promise.resolve(targets),
     sync: (owner, repo) => enqueueSync(syncQueue, ctx.state, { owner, repo, reason }, jobOptions),

@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateRepositoryCommand, DeleteRepositoryCommand } from '@aws-sdk/client-codecommit';
+import {
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  GetRepositoryCommand,
+} from '@aws-sdk/client-codecommit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stableId } from '../../src/sandbox/github/stable-id.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
@@ -374,6 +378,28 @@ describe(
       for (const n of received)
         expect(validNotification(n.message), ajv.errorsText(validNotification.errors)).toBe(true);
       expect((await statusJson(env)).find((s) => s.repo === `${ORG}/beta`)?.state).toBe('ok');
+    });
+
+    it("follows a default-branch and description change on GitHub with no webhook (the reconcile's `edited`)", async () => {
+      const bare = join(sandbox.githubDir, ORG, 'alpha.git');
+      const main = (await runGit(bare, ['rev-parse', 'refs/heads/main'])).stdout.trim();
+      await runGit(bare, ['update-ref', 'refs/heads/dev', main]);
+      await runGit(bare, ['symbolic-ref', 'HEAD', 'refs/heads/dev']);
+      await writeOwnerFile(sandbox.githubDir, ORG, { alpha: { description: 'Edited on GitHub' } });
+      const cc = codecommitClient(sandbox.info);
+      const meta = async () =>
+        (await cc.send(new GetRepositoryCommand({ repositoryName: 'alpha' }))).repositoryMetadata;
+      await eventually(
+        async () => {
+          const m = await meta();
+          return m?.defaultBranch === 'dev' && m.repositoryDescription === 'Edited on GitHub';
+        },
+        20_000,
+        "CodeCommit's default branch and description following GitHub's",
+      );
+      const alpha = (await statusJson(env)).find((s) => s.repo === `${ORG}/alpha`);
+      expect(alpha?.defaultBranch).toBe('dev');
+      expect(alpha?.description).toBe('Edited on GitHub');
     });
 
     it('follows repositories created, renamed, archived and deleted on GitHub; deletes nothing in CodeCommit', async () => {
