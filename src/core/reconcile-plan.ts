@@ -1,4 +1,15 @@
+import { createHash } from 'node:crypto';
 import type { SourceRepo } from './repo-filter.ts';
+
+/**
+ * What an ensure writes to CodeCommit from GitHub's settings besides the archive flag (default branch,
+ * description, and the topics and visibility kept as tags), as a short digest: equal digests, nothing to
+ * write again.
+ */
+export function settingsKey(source: SourceRepo): string {
+  const settings = [source.defaultBranch, source.description, [...source.topics].sort(), source.visibility];
+  return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);
+}
 
 /** What reconcile knows of a repository it mirrors (from the per-repo state). */
 export interface KnownRepo {
@@ -8,16 +19,15 @@ export interface KnownRepo {
   readonly archived: boolean;
   readonly syncedPushedAt?: string;
   readonly lastSuccessAt?: string;
-  /** GitHub's default branch and description as the last sync saw them (absent: not known yet). */
-  readonly defaultBranch?: string;
-  readonly description?: string;
+  /** settingsKey of GitHub's settings as the last ensure wrote them (absent: not known yet). */
+  readonly ensuredSettings?: string;
 }
 
 export type ReconcileAction =
   | { readonly kind: 'new'; readonly source: SourceRepo }
   | { readonly kind: 'renamed'; readonly from: string; readonly source: SourceRepo }
   | { readonly kind: 'archived' | 'unarchived'; readonly source: SourceRepo }
-  /** The default branch or the description changed on GitHub: CodeCommit's follow at the next ensure. */
+  /** The default branch, description, topics or visibility changed on GitHub: the next sync ensures. */
   | { readonly kind: 'edited'; readonly source: SourceRepo }
   /** A repository whose mirroring stopped is on GitHub (and within the filters) again. */
   | { readonly kind: 'resumed'; readonly source: SourceRepo }
@@ -26,7 +36,7 @@ export type ReconcileAction =
 
 /**
  * Compares the owner's repositories on GitHub with what gh2cc mirrors: new ones, renames (same GitHub id,
- * new name), archive changes, default-branch or description changes (a missed `edited` webhook), repositories pushed since their last successful sync (or not synced for
+ * new name), archive changes, settings changes (a missed `edited` webhook), repositories pushed since their last successful sync (or not synced for
  * `fullSyncAfterMs`, the safety net for anything a webhook and pushed_at both missed), and mirrored ones
  * that are gone (deleted, transferred away, or now excluded by the filters). Unchanged repositories produce
  * nothing: a reconcile of an org at rest pushes nothing.
@@ -67,10 +77,7 @@ export function planReconcile(
       actions.push({ kind: source.archived ? 'archived' : 'unarchived', source });
       continue;
     }
-    if (
-      (k.defaultBranch !== undefined && source.defaultBranch !== k.defaultBranch) ||
-      (k.description !== undefined && source.description !== k.description)
-    ) {
+    if (k.ensuredSettings !== undefined && settingsKey(source) !== k.ensuredSettings) {
       actions.push({ kind: 'edited', source });
       continue;
     }

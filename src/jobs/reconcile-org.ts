@@ -40,8 +40,7 @@ export async function reconcileOrg(
     archived: s.archived === true,
     ...(s.syncedPushedAt === undefined ? {} : { syncedPushedAt: s.syncedPushedAt }),
     ...(s.lastSuccessAt === undefined ? {} : { lastSuccessAt: s.lastSuccessAt }),
-    ...(s.defaultBranch === undefined ? {} : { defaultBranch: s.defaultBranch }),
-    ...(s.description === undefined ? {} : { description: s.description }),
+    ...(s.ensuredSettings === undefined ? {} : { ensuredSettings: s.ensuredSettings }),
   }));
   const now = new Date();
   const actions = planReconcile(all, kept, known, {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { SourceRepo } from '../core/repo-filter.ts';
 import type { RepoResult, SyncProgress } from '../core/repo-result.ts';
 import { mapName } from '../core/name-mapping.ts';
+import { settingsKey } from '../core/reconcile-plan.ts';
 import { getSourceRepo } from '../github/get-source-repo.ts';
 import { jobSyncDeps } from './job-sync-deps.ts';
 import { syncRepo } from '../mirror/sync-repo.ts';
@@ -107,6 +108,7 @@ export async function runSyncJob(
       description: source.description,
       // Only a verified sync set (or confirmed) CodeCommit's default branch.
       ...(result.verified ? { defaultBranch: source.defaultBranch } : {}),
+      ...(result.ensured === true ? { ensuredSettings: settingsKey(source) } : {}),
       lastSyncStartedAt: startedAt.toISOString(),
     },
     result,

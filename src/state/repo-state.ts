@@ -63,6 +63,8 @@ export interface RepoState {
   readonly driftNotifiedAt?: string;
   /** When the CodeCommit repository was last ensured (created/adopted, metadata refreshed). */
   readonly ensuredAt?: string;
+  /** settingsKey (core/reconcile-plan.ts) of GitHub's settings that ensure wrote: the reconcile compares it. */
+  readonly ensuredSettings?: string;
   /** The next sync must run the ensure step (new, renamed, archived or unarchived on GitHub). */
   readonly ensureRequested?: boolean;
   /** When the ensure was last asked for: a sync that started before it does not settle it. */

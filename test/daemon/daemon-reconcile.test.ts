@@ -380,22 +380,29 @@ describe(
       expect((await statusJson(env)).find((s) => s.repo === `${ORG}/beta`)?.state).toBe('ok');
     });
 
-    it("follows a default-branch and description change on GitHub with no webhook (the reconcile's `edited`)", async () => {
+    it("follows a default-branch, description and topic change on GitHub with no webhook (the reconcile's `edited`)", async () => {
       const bare = join(sandbox.githubDir, ORG, 'alpha.git');
       const main = (await runGit(bare, ['rev-parse', 'refs/heads/main'])).stdout.trim();
       await runGit(bare, ['update-ref', 'refs/heads/dev', main]);
       await runGit(bare, ['symbolic-ref', 'HEAD', 'refs/heads/dev']);
-      await writeOwnerFile(sandbox.githubDir, ORG, { alpha: { description: 'Edited on GitHub' } });
+      await writeOwnerFile(sandbox.githubDir, ORG, {
+        alpha: { description: 'Edited on GitHub', topics: ['edited'] },
+      });
       const cc = codecommitClient(sandbox.info);
       const meta = async () =>
         (await cc.send(new GetRepositoryCommand({ repositoryName: 'alpha' }))).repositoryMetadata;
       await eventually(
         async () => {
           const m = await meta();
-          return m?.defaultBranch === 'dev' && m.repositoryDescription === 'Edited on GitHub';
+          const tags = await codecommitTags(cc, 'alpha');
+          return (
+            m?.defaultBranch === 'dev' &&
+            m.repositoryDescription === 'Edited on GitHub' &&
+            tags?.['github-topic:edited'] !== undefined
+          );
         },
         20_000,
-        "CodeCommit's default branch and description following GitHub's",
+        "CodeCommit's default branch, description and topic tags following GitHub's",
       );
       const alpha = (await statusJson(env)).find((s) => s.repo === `${ORG}/alpha`);
       expect(alpha?.defaultBranch).toBe('dev');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planReconcile, type KnownRepo } from '../../src/core/reconcile-plan.ts';
+import { planReconcile, settingsKey, type KnownRepo } from '../../src/core/reconcile-plan.ts';
 import type { SourceRepo } from '../../src/core/repo-filter.ts';
 
 const PUSHED = '2026-11-01T00:00:00Z';
@@ -28,15 +28,18 @@ function plan(source: SourceRepo, known: KnownRepo): string[] {
 }
 
 describe('planReconcile: settings changed on GitHub with no webhook', () => {
-  const known = mirrored('api', { defaultBranch: 'main', description: 'API' });
+  const known = mirrored('api', { ensuredSettings: settingsKey(onGithub('api', { topics: ['a', 'b'] })) });
 
-  it('does nothing for a repository that has not changed', () => {
-    expect(plan(onGithub('api'), known)).toEqual([]);
+  it('does nothing for a repository that has not changed (topics in any order)', () => {
+    expect(plan(onGithub('api', { topics: ['b', 'a'] }), known)).toEqual([]);
   });
 
-  it('asks for an ensure (edited) when the default branch or the description changed', () => {
-    expect(plan(onGithub('api', { defaultBranch: 'develop' }), known)).toEqual(['edited']);
-    expect(plan(onGithub('api', { description: 'The API' }), known)).toEqual(['edited']);
+  it('asks for an ensure (edited) when the default branch, description, topics or visibility changed', () => {
+    const same = { topics: ['a', 'b'] };
+    expect(plan(onGithub('api', { ...same, defaultBranch: 'develop' }), known)).toEqual(['edited']);
+    expect(plan(onGithub('api', { ...same, description: 'The API' }), known)).toEqual(['edited']);
+    expect(plan(onGithub('api', { topics: ['a'] }), known)).toEqual(['edited']);
+    expect(plan(onGithub('api', { ...same, visibility: 'internal' }), known)).toEqual(['edited']);
   });
 
   it('compares only what the last sync recorded, and lets an archive change take precedence', () => {
