@@ -38,10 +38,15 @@ const validNotification = ajv.compile(
 );
 const ORG = 'dorg';
 
+const validStatus = ajv.compile(JSON.parse(readFileSync('schemas/status.v1.schema.json', 'utf8')) as object);
+
+/** `gh2cc status --json`, checked against its published schema with the states a real daemon keeps. */
 async function statusJson(env: Record<string, string>): Promise<RepoState[]> {
   const p = gh2cc(['status', '--json'], env);
   await p.exited;
-  return (JSON.parse(p.stdout()) as { repos: RepoState[] }).repos;
+  const out = JSON.parse(p.stdout()) as { repos: RepoState[] };
+  expect(validStatus(out), ajv.errorsText(validStatus.errors)).toBe(true);
+  return out.repos;
 }
 
 describe(
