@@ -13,6 +13,9 @@ import { Gh2ccError } from '../util/errors.ts';
 import { proxyFetch } from '../util/proxy-fetch.ts';
 import { addSecret } from '../util/secrets.ts';
 
+/** Octokit's request log line for a 304 answer: `GET /orgs/acme/repos?page=2 - 304 with id … in 14ms`. */
+const NOT_MODIFIED = /^[A-Z]+ \S+ - 304 /;
+
 /**
  * A request that timed out ends here, before the retry plugin sees it: its fetch error arrives wrapped in a
  * RequestError (status 500), which would be retried with backoff, turning one dead endpoint into minutes of
@@ -141,7 +144,12 @@ export function createGithubClient(options: GithubClientOptions): GithubClient {
       debug: () => undefined,
       info: () => undefined,
       warn: (message: string) => log.warn({ source: 'octokit', detail: message }, 'GitHub client warning'),
-      error: (message: string) => log.error({ source: 'octokit', detail: message }, 'GitHub client error'),
+      // Octokit reports every answer it throws for, and a 304 to a conditional request (the reconcile's
+      // listing pages) is the cache working, not an error.
+      error: (message: string) => {
+        if (NOT_MODIFIED.test(message)) return;
+        log.error({ source: 'octokit', detail: message }, 'GitHub client error');
+      },
     },
     retry: { retries: options.retries ?? 3 },
     request: { fetch: fetchWithDeadline(options.apiUrl, options.timeoutMs ?? 30_000) },

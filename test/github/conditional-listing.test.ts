@@ -38,10 +38,11 @@ describe('the org listing with conditional requests (ETags)', { timeout: 120_000
   }
 
   it('answers unchanged pages from the cache (304, not counted), and fetches only the page that changed', async () => {
+    const lines: string[] = [];
     const client = createGithubClient({
       apiUrl: sandbox.info.github.apiUrl,
       token: sandbox.info.github.token,
-      log: createLogger({ level: 'silent' }),
+      log: createLogger({ level: 'info', destination: { write: (line: string) => lines.push(line) } }),
     });
     const cache = new ListingCache();
     const before = await used();
@@ -66,6 +67,9 @@ describe('the org listing with conditional requests (ETags)', { timeout: 120_000
     const pushedAfter = third.find((r) => r.name === 'r150')?.pushedAt;
     expect(pushedAfter).not.toBe(pushedBefore);
     expect(third.map((r) => r.name)).toEqual(first.map((r) => r.name));
+
+    // A 304 is the cache working: nothing in the log says otherwise.
+    expect(lines.filter((l) => /"level":(40|50)/.test(l))).toEqual([]);
 
     // Without a cache every page is fetched, as before.
     await listSourceRepos(client, { org: ORG });
