@@ -11,6 +11,23 @@ export function settingsKey(source: SourceRepo): string {
   return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);
 }
 
+/**
+ * How long after GitHub's `pushed_at` a sync must start for the reconcile to take that value as covered:
+ * `pushed_at` has whole seconds, so a second push within the same second leaves it unchanged; the margin also
+ * absorbs a few seconds of difference between GitHub's clock and this host's.
+ */
+export const PUSHED_AT_SETTLE_MS = 5000;
+
+/**
+ * The `pushed_at` a successful sync that started at `startedAt` may record as synced: none when the push was
+ * too recent to tell apart from a later one in the same second. The reconcile then syncs once more (a sync
+ * with nothing to fetch costs one `git fetch`), so a push whose webhook was lost is never left behind.
+ */
+export function settledPushedAt(pushedAt: string | null, startedAt: Date): string | undefined {
+  if (pushedAt === null) return undefined;
+  return startedAt.getTime() - Date.parse(pushedAt) >= PUSHED_AT_SETTLE_MS ? pushedAt : undefined;
+}
+
 /** What reconcile knows of a repository it mirrors (from the per-repo state). */
 export interface KnownRepo {
   readonly repo: string;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { SourceRepo } from '../core/repo-filter.ts';
 import type { RepoResult, SyncProgress } from '../core/repo-result.ts';
 import { mapName } from '../core/name-mapping.ts';
-import { settingsKey } from '../core/reconcile-plan.ts';
+import { settingsKey, settledPushedAt } from '../core/reconcile-plan.ts';
 import { getSourceRepo } from '../github/get-source-repo.ts';
 import { jobSyncDeps } from './job-sync-deps.ts';
 import { syncRepo } from '../mirror/sync-repo.ts';
@@ -101,6 +101,8 @@ export async function runSyncJob(
   const ok = result.status !== 'failed';
   const final = ok || isPermanentFailure(result) || run.attempt >= run.attempts;
   const now = new Date();
+  // A push within seconds of this sync's start may have a twin this sync did not see: not recorded as synced.
+  const pushedAt = settledPushedAt(source.pushedAt, startedAt);
   const next = applySyncResult(
     {
       ...latest,
@@ -115,7 +117,7 @@ export async function runSyncJob(
     {
       now,
       requestedAt: data.requestedAt,
-      ...(source.pushedAt === null ? {} : { pushedAt: source.pushedAt }),
+      ...(pushedAt === undefined ? {} : { pushedAt }),
       final,
     },
   );
