@@ -53,9 +53,10 @@ export type ReconcileAction =
 
 /**
  * Compares the owner's repositories on GitHub with what gh2cc mirrors: new ones, renames (same GitHub id,
- * new name), archive changes, settings changes (a missed `edited` webhook), repositories pushed since their last successful sync (or not synced for
- * `fullSyncAfterMs`, the safety net for anything a webhook and pushed_at both missed), and mirrored ones
- * that are gone (deleted, transferred away, or now excluded by the filters). Unchanged repositories produce
+ * new name), archive changes, settings changes (a missed `edited` webhook), repositories pushed since their
+ * last successful sync (or not synced for `fullSyncAfterMs`, the safety net for anything a webhook and
+ * pushed_at both missed), and mirrored ones that are gone (deleted, transferred away, or now excluded by the
+ * filters). Unchanged repositories produce
  * nothing: a reconcile of an org at rest pushes nothing.
  */
 export function planReconcile(
