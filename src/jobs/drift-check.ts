@@ -11,7 +11,6 @@ import { holdRepo } from './hold-repo.ts';
 import type { JobContext } from './job-context.ts';
 import { notifyStateChange } from './notify-state-change.ts';
 import { markDriftNotice } from '../state/state-events.ts';
-import type { RepoState } from '../state/repo-state.ts';
 import { retryingJob } from './job-options.ts';
 import type { DriftJobData, SyncJobData } from './queues.ts';
 
@@ -79,32 +78,33 @@ export async function runDriftCheck(
           { ...deps, log: log.child({ repo: prev.repo }) },
           () => getSourceRepo(ctx.github, owner, name),
         );
-        const current = (await ctx.state.get(prev.repo)) ?? prev;
         const divergentRefs = found.divergent.map((d) => d.ref);
-        const checked: RepoState = markDriftNotice(
-          current,
-          {
-            ...current,
-            divergentRefs,
-            drift: found.divergent.map((d) => ({
-              ref: d.ref,
-              github: d.source ?? null,
-              codecommit: d.target,
-            })),
-            heads: found.heads,
-            // A failing, archived or stopped repository stays so (the divergence is recorded all the same).
-            state:
-              current.state !== 'ok' && current.state !== 'diverged'
-                ? current.state
-                : divergentRefs.length > 0
-                  ? 'diverged'
-                  : 'ok',
-          },
-          new Date(),
-          ctx.config.notify.driftReminder,
+        // Built on the latest state; one renamed or removed while it was checked is left where it went.
+        const checked = await ctx.state.update(prev.repo, (current) =>
+          markDriftNotice(
+            current,
+            {
+              ...current,
+              divergentRefs,
+              drift: found.divergent.map((d) => ({
+                ref: d.ref,
+                github: d.source ?? null,
+                codecommit: d.target,
+              })),
+              heads: found.heads,
+              // A failing, archived or stopped repository stays so (the divergence is recorded all the same).
+              state:
+                current.state !== 'ok' && current.state !== 'diverged'
+                  ? current.state
+                  : divergentRefs.length > 0
+                    ? 'diverged'
+                    : 'ok',
+            },
+            new Date(),
+            ctx.config.notify.driftReminder,
+          ),
         );
-        await ctx.state.put(checked);
-        notifyStateChange(ctx, current, checked);
+        if (checked !== undefined) notifyStateChange(ctx, checked.before, checked.after);
         if (divergentRefs.length > 0) {
           diverged += 1;
           log.warn(

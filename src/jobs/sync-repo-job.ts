@@ -49,26 +49,39 @@ export async function runSyncJob(
     source = await getSourceRepo(ctx.github, data.owner, data.repo);
   } catch (err) {
     // GitHub said no for good (gone, or the token may not read it): say so in the state, then stop retrying.
+    // Only a state that is still there is marked: a reconcile may have moved it to a new name meanwhile.
     if (err instanceof Gh2ccError && !err.retryable) {
-      const known = await ctx.state.get(fullName);
-      if (known !== undefined && known.state !== 'stopped') {
-        const failing: RepoState = {
-          ...known,
-          state: 'failing',
-          lastError: err.message,
-          lastErrorCode: err.code,
-          consecutiveFailures: known.consecutiveFailures + 1,
-        };
-        await ctx.state.put(failing);
-        notifyStateChange(ctx, known, failing);
-      }
+      const marked = await ctx.state.update(fullName, (known) =>
+        known.state === 'stopped'
+          ? undefined
+          : {
+              ...known,
+              state: 'failing',
+              lastError: err.message,
+              lastErrorCode: err.code,
+              consecutiveFailures: known.consecutiveFailures + 1,
+            },
+      );
+      if (marked !== undefined) notifyStateChange(ctx, marked.before, marked.after);
     }
     throw err;
   }
-  const prev = (await ctx.state.get(source.fullName)) ?? newState(ctx, source);
-  if (prev.state === 'stopped')
-    return { kind: 'skipped', reason: `mirroring stopped: ${prev.stoppedReason ?? 'by reconcile'}` };
-  await ctx.state.put({ ...prev, state: 'syncing', lastSyncStartedAt: startedAt.toISOString() });
+  let stopped: string | undefined;
+  const starting = await ctx.state.update(
+    source.fullName,
+    (current) => {
+      if (current.state === 'stopped') {
+        stopped = current.stoppedReason ?? 'by reconcile';
+        return undefined;
+      }
+      stopped = undefined;
+      return { ...current, state: 'syncing', lastSyncStartedAt: startedAt.toISOString() };
+    },
+    newState(ctx, source),
+  );
+  if (starting === undefined)
+    return { kind: 'skipped', reason: `mirroring stopped: ${stopped ?? 'by reconcile'}` };
+  const prev = starting.before;
   const deps = {
     ...jobSyncDeps(ctx, {
       verify: ctx.config.migrate.verify,
@@ -92,10 +105,8 @@ export async function runSyncJob(
     run.log.warn('CodeCommit repository missing; ensuring it again');
     result = await syncRepo(source, prev.target, deps, { ensure: 'always' });
   }
-  // The reconcile may have changed the state meanwhile (stopped, archived, a rename): build on the latest.
-  const latest = (await ctx.state.get(source.fullName)) ?? prev;
   if (result.status === 'interrupted') {
-    await ctx.state.put({ ...latest, state: prev.state });
+    await ctx.state.update(source.fullName, (latest) => ({ ...latest, state: prev.state }));
     return { kind: 'interrupted' };
   }
   const ok = result.status !== 'failed';
@@ -103,37 +114,45 @@ export async function runSyncJob(
   const now = new Date();
   // A push within seconds of this sync's start may have a twin this sync did not see: not recorded as synced.
   const pushedAt = settledPushedAt(source.pushedAt, startedAt);
-  const next = applySyncResult(
-    {
-      ...latest,
-      archived: source.archived,
-      description: source.description,
-      // Only a verified sync set (or confirmed) CodeCommit's default branch.
-      ...(result.verified ? { defaultBranch: source.defaultBranch } : {}),
-      ...(result.ensured === true ? { ensuredSettings: settingsKey(source) } : {}),
-      lastSyncStartedAt: startedAt.toISOString(),
-    },
-    result,
-    {
+  // The reconcile may have changed the state meanwhile (stopped, archived): the result builds on the latest,
+  // and a state renamed away meanwhile is left where it went.
+  const recorded = await ctx.state.update(source.fullName, (latest) => {
+    const next = applySyncResult(
+      {
+        ...latest,
+        archived: source.archived,
+        description: source.description,
+        // Only a verified sync set (or confirmed) CodeCommit's default branch.
+        ...(result.verified ? { defaultBranch: source.defaultBranch } : {}),
+        ...(result.ensured === true ? { ensuredSettings: settingsKey(source) } : {}),
+        lastSyncStartedAt: startedAt.toISOString(),
+      },
+      result,
+      {
+        now,
+        requestedAt: data.requestedAt,
+        ...(pushedAt === undefined ? {} : { pushedAt }),
+        final,
+      },
+    );
+    // An ensure asked for while this sync ran (a repository change followed meanwhile) is still owed: this
+    // sync read GitHub before that change, so the next one must ensure again.
+    const owed =
+      latest.ensureRequested === true &&
+      latest.ensureRequestedAt !== undefined &&
+      latest.ensureRequestedAt >= startedAt.toISOString();
+    return markDriftNotice(
+      prev,
+      owed ? { ...next, ensureRequested: true } : next,
       now,
-      requestedAt: data.requestedAt,
-      ...(pushedAt === undefined ? {} : { pushedAt }),
-      final,
-    },
-  );
-  // An ensure asked for while this sync ran (a repository change followed meanwhile) is still owed: this
-  // sync read GitHub before that change, so the next one must ensure again.
-  const owed =
-    latest.ensureRequested === true &&
-    latest.ensureRequestedAt !== undefined &&
-    latest.ensureRequestedAt >= startedAt.toISOString();
-  const stored = markDriftNotice(
-    prev,
-    owed ? { ...next, ensureRequested: true } : next,
-    now,
-    ctx.config.notify.driftReminder,
-  );
-  await ctx.state.put(stored);
+      ctx.config.notify.driftReminder,
+    );
+  });
+  if (recorded === undefined) {
+    run.log.warn('the repository was renamed or removed while it synced; its result is not recorded');
+    return { kind: 'done', result, final };
+  }
+  const stored = recorded.after;
   // Compared with the state before this sync (not the `syncing` in between): what changed for people.
   notifyStateChange(ctx, prev, stored);
   notifySyncEvents(ctx, source, result);

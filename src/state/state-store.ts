@@ -1,10 +1,34 @@
 import type { RedisClient } from '../queue/redis-connection.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Gh2ccError } from '../util/errors.ts';
 import { sanitize } from '../util/secrets.ts';
 import type { RepoState, SyncHistoryEntry } from './repo-state.ts';
 import { pushedRecordKey } from './redis-pushed-record.ts';
 
 /** Entries of sync history kept per repository. */
 const HISTORY_LENGTH = 50;
+
+/** Tries of a read-modify-write before it gives up on a state that keeps changing under it. */
+const UPDATE_ATTEMPTS = 20;
+
+/**
+ * Sets a hash field only if it still holds what was read (ARGV[2]; ARGV[4] = '1' means it was absent):
+ * a compare-and-set in one step, on one key (so one cluster slot).
+ */
+const SET_IF_UNCHANGED = `local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[4] == '1' then
+  if current ~= false then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1`;
+
+/** What a read-modify-write stored, and what it replaced. */
+export interface StateUpdate {
+  readonly before: RepoState;
+  readonly after: RepoState;
+}
 
 /**
  * Per-repository mirror state in Redis, under gh2cc's hash-tagged prefix (one cluster slot): a hash with one
@@ -51,24 +75,59 @@ export class StateStore {
   }
 
   async put(state: RepoState): Promise<void> {
-    const { pendingSince: _p, ...stored } = state;
-    const clean = {
-      ...stored,
-      ...(stored.lastError === undefined ? {} : { lastError: sanitize(stored.lastError) }),
-    };
-    await this.#redis.hset(this.#stateKey, state.repo.toLowerCase(), JSON.stringify(clean));
+    await this.#redis.hset(this.#stateKey, state.repo.toLowerCase(), serialize(state));
   }
 
   async putMany(states: readonly RepoState[]): Promise<void> {
     if (states.length === 0) return;
     const pipeline = this.#redis.pipeline();
-    for (const s of states) {
-      const { pendingSince: _p, ...stored } = s;
-      const clean =
-        stored.lastError === undefined ? stored : { ...stored, lastError: sanitize(stored.lastError) };
-      pipeline.hset(this.#stateKey, s.repo.toLowerCase(), JSON.stringify(clean));
-    }
+    for (const s of states) pipeline.hset(this.#stateKey, s.repo.toLowerCase(), serialize(s));
     await pipeline.exec();
+  }
+
+  /**
+   * A read-modify-write of one repository's state that loses no concurrent write: `change` gets the stored
+   * state and returns the new one (or undefined to leave it as it is). If another writer changed it before
+   * the write (a reconcile marking it stopped, say), `change` runs again on what is there now. A state that
+   * is not there (never created, or moved away by a rename) is created only from `initial`; without it
+   * nothing is written — a job that read a repository under its old name must not bring that name back.
+   */
+  async update(
+    repo: string,
+    change: (current: RepoState) => RepoState | undefined | Promise<RepoState | undefined>,
+    initial?: RepoState,
+  ): Promise<StateUpdate | undefined> {
+    const key = repo.toLowerCase();
+    for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt += 1) {
+      const [raw, pending] = await Promise.all([
+        this.#redis.hget(this.#stateKey, key),
+        this.#redis.hget(this.#pendingKey, key),
+      ]);
+      if (raw === null && initial === undefined) return undefined;
+      const before =
+        raw === null ? (initial as RepoState) : withPending(JSON.parse(raw) as RepoState, pending);
+      const after = await change(before);
+      if (after === undefined) return undefined;
+      if (after.repo.toLowerCase() !== key)
+        throw new Gh2ccError('internal', `an update of ${repo}'s state named ${after.repo}`);
+      const set = await this.#redis.eval(
+        SET_IF_UNCHANGED,
+        1,
+        this.#stateKey,
+        key,
+        raw ?? '',
+        serialize(after),
+        raw === null ? '1' : '0',
+      );
+      if (set === 1) return { before, after };
+      // Another writer got there first: a moment's jitter, so that a few writers racing do not keep colliding.
+      await delay(Math.random() * 2 * attempt);
+    }
+    throw new Gh2ccError(
+      'conflict',
+      `the state of ${repo} kept changing while it was written (${UPDATE_ATTEMPTS} tries)`,
+      { retryable: true, fix: 'nothing to do: the job is tried again' },
+    );
   }
 
   /** A repository's key moves with a GitHub rename; its history comes along. */
@@ -128,6 +187,14 @@ export class StateStore {
     const raw = await this.#redis.lrange(this.#historyKey(repo), 0, HISTORY_LENGTH - 1);
     return raw.map((r) => JSON.parse(r) as SyncHistoryEntry);
   }
+}
+
+/** The stored form: no pending time (kept in its own hash), error text sanitised. */
+function serialize(state: RepoState): string {
+  const { pendingSince: _p, ...stored } = state;
+  return JSON.stringify(
+    stored.lastError === undefined ? stored : { ...stored, lastError: sanitize(stored.lastError) },
+  );
 }
 
 function withPending(state: RepoState, pending: string | null): RepoState {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoPipelined, createRedis, type RedisClient } from '../../src/queue/redis-connection.ts';
 import { acquireRepoLock } from '../../src/queue/repo-lock.ts';
 import { DeliveryLog } from '../../src/server/delivery-log.ts';
+import { initialState } from '../../src/state/repo-state.ts';
 import { StateStore } from '../../src/state/state-store.ts';
 import { startRedisCluster, type RedisCluster } from '../harness/services.ts';
 import { whenWorkerHas } from '../helpers/when-worker-has.ts';
@@ -129,5 +130,10 @@ describe('BullMQ and the repo lock on a 3-node Redis Cluster', () => {
       'acme/widgets': '1000',
       'acme/gadgets': '2000',
     });
+    // The state's compare-and-set is a script on one key: it runs on the node that owns the slot.
+    await state.put(initialState('acme/widgets', 'widgets'));
+    const updated = await state.update('acme/widgets', (s) => ({ ...s, state: 'syncing' }));
+    expect(updated?.after.state).toBe('syncing');
+    expect((await state.get('acme/widgets'))?.state).toBe('syncing');
   });
 });

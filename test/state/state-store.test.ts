@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createRedis } from '../../src/queue/redis-connection.ts';
+import { initialState } from '../../src/state/repo-state.ts';
+import { addSecret } from '../../src/util/secrets.ts';
+import { StateStore } from '../../src/state/state-store.ts';
+
+const redis = createRedis(inject('redisUrl'), 'test-state-store');
+afterAll(() => redis.quit());
+
+function freshStore(): StateStore {
+  return new StateStore(redis, `{gh2cc-test-${randomUUID()}}`);
+}
+
+describe('StateStore.update: read-modify-write without lost writes', () => {
+  it('counts every one of 12 concurrent updates (a plain get-then-put loses most of them)', async () => {
+    const store = freshStore();
+    await store.put(initialState('acme/widgets', 'widgets'));
+    await Promise.all(
+      Array.from({ length: 12 }, () =>
+        store.update('acme/widgets', (s) => ({ ...s, consecutiveFailures: s.consecutiveFailures + 1 })),
+      ),
+    );
+    expect((await store.get('acme/widgets'))?.consecutiveFailures).toBe(12);
+  });
+
+  it('runs the change again on what another writer stored meanwhile', async () => {
+    const store = freshStore();
+    await store.put(initialState('acme/widgets', 'widgets'));
+    const seen: string[] = [];
+    const done = await store.update('acme/widgets', async (s) => {
+      seen.push(s.state);
+      if (seen.length === 1) await store.put({ ...s, state: 'stopped', stoppedReason: 'deleted on GitHub' });
+      return { ...s, lastError: 'GitHub answered 404' };
+    });
+    expect(seen).toEqual(['pending', 'stopped']);
+    expect(done?.before.state).toBe('stopped');
+    const stored = await store.get('acme/widgets');
+    expect(stored).toMatchObject({
+      state: 'stopped',
+      stoppedReason: 'deleted on GitHub',
+      lastError: 'GitHub answered 404',
+    });
+  });
+
+  it('does not bring back a name that a rename moved away while the change was made', async () => {
+    const store = freshStore();
+    await store.put(initialState('acme/old-name', 'old-name'));
+    const done = await store.update('acme/old-name', async (s) => {
+      await store.rename('acme/old-name', { ...s, repo: 'acme/new-name' });
+      return { ...s, state: 'failing', lastError: 'GitHub answered 404' };
+    });
+    expect(done).toBeUndefined();
+    expect(await store.get('acme/old-name')).toBeUndefined();
+    expect(await store.get('acme/new-name')).toMatchObject({ repo: 'acme/new-name', state: 'pending' });
+    expect((await store.all()).map((s) => s.repo)).toEqual(['acme/new-name']);
+  });
+
+  it('creates a state only from the initial one given, and not over one created meanwhile', async () => {
+    const store = freshStore();
+    expect(await store.update('acme/none', (s) => ({ ...s, state: 'syncing' }))).toBeUndefined();
+    expect(await store.get('acme/none')).toBeUndefined();
+
+    const initial = initialState('acme/new', 'new');
+    let calls = 0;
+    const done = await store.update(
+      'acme/new',
+      async (s) => {
+        calls += 1;
+        if (calls === 1) await store.put({ ...initial, target: 'picked-by-reconcile' });
+        return { ...s, state: 'syncing' };
+      },
+      initial,
+    );
+    expect(calls).toBe(2);
+    expect(done?.after).toMatchObject({ target: 'picked-by-reconcile', state: 'syncing' });
+    expect(await store.get('acme/new')).toMatchObject({ target: 'picked-by-reconcile', state: 'syncing' });
+  });
+
+  it('stores error text sanitised, as put does', async () => {
+    const store = freshStore();
+    addSecret('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
+    await store.put(initialState('acme/widgets', 'widgets'));
+    await store.update('acme/widgets', (s) => ({
+      ...s,
+      lastError: 'fetch https://x-access-token:ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com failed',
+    }));
+    const raw = JSON.stringify(await store.get('acme/widgets'));
+    expect(raw).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
+    expect(raw).toContain('**redacted**');
+  });
+});
