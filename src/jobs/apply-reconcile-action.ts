@@ -76,8 +76,11 @@ export async function applyReconcileAction(
       const wanted = mapName(source.owner, source.name, ctx.config.migrate.naming).target;
       const renamed = await followRename(ctx.codecommit, prev.target, wanted, source);
       if (renamed.note !== undefined) scope.log.warn({ repo }, renamed.note);
+      // Read again after the CodeCommit call: a sync may have recorded its result meanwhile.
+      const latest = await ctx.state.get(action.from);
+      if (latest === undefined) break;
       await ctx.state.rename(action.from, {
-        ...prev,
+        ...latest,
         repo: source.fullName,
         target: renamed.name,
         ensureRequested: true,
@@ -103,16 +106,16 @@ export async function applyReconcileAction(
     case 'edited':
     case 'resumed': {
       const { source } = action;
-      const prev = await ctx.state.get(repo);
-      if (prev !== undefined) {
-        const { stoppedReason: _r, ...rest } = prev;
-        await ctx.state.put({
-          ...(action.kind === 'resumed' ? { ...rest, state: 'pending' as const } : prev),
+      const updated = await ctx.state.update(repo, (current) => {
+        const { stoppedReason: _r, ...rest } = current;
+        return {
+          ...(action.kind === 'resumed' ? { ...rest, state: 'pending' as const } : current),
           archived: source.archived,
           ensureRequested: true,
           ensureRequestedAt: scope.now.toISOString(),
-        });
-      }
+        };
+      });
+      const prev = updated?.before;
       if (action.kind === 'resumed') scope.log.info({ repo }, 'repository back on GitHub; mirroring resumes');
       if (action.kind === 'archived') {
         tell(
@@ -137,7 +140,11 @@ export async function applyReconcileAction(
       const prev = await ctx.state.get(action.repo);
       if (prev === undefined || prev.state === 'stopped') break;
       await tagMirrorStopped(ctx.codecommit, prev.target, action.why, scope.now);
-      await ctx.state.put({ ...prev, state: 'stopped', stoppedReason: action.why });
+      await ctx.state.update(action.repo, (current) => ({
+        ...current,
+        state: 'stopped',
+        stoppedReason: action.why,
+      }));
       tell(
         ctx,
         {
