@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { filterFromConfig } from '../config/filter-from-config.ts';
 import { ownerName, ownerOf } from '../config/owner-of.ts';
 import type { Config } from '../config/schema.ts';
+import { enqueueIamReconcile } from '../jobs/enqueue-iam.ts';
 import { enqueueSync } from '../jobs/enqueue-sync.ts';
 import { retryingJob } from '../jobs/job-options.ts';
 import type { Gh2ccQueues } from '../jobs/open-queues.ts';
@@ -69,10 +70,7 @@ export function mountWebhook(
       repository: async (change) => {
         await queues.reconcile.add('repository', { reason: 'webhook', change }, jobOptions);
       },
-      // Team and membership changes: one IAM reconcile waits at a time, however many deliveries arrive.
-      iam: async () => {
-        await queues.iam.add('iam', { reason: 'webhook' }, { ...jobOptions, deduplication: { id: 'iam' } });
-      },
+      iam: () => enqueueIamReconcile(queues.iam, 'webhook', jobOptions),
     },
   });
   log.info({ path: config.webhook.path, secrets: secrets.length }, 'webhook endpoint on');

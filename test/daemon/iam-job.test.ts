@@ -119,4 +119,17 @@ describe('the daemon’s IAM reconcile job', () => {
     expect(await deliverTeamEvent()).toBe(202);
     await eventually(async () => (await builders())?.join(',') === 'ann-d,ben-d', 60_000, 'ben-d added');
   }, 150_000);
+
+  it('a member removed on GitHub leaves the IAM group, the change delivered while a reconcile runs', async () => {
+    // The first delivery's reconcile is caught running; the second comes while it does.
+    expect(await deliverTeamEvent()).toBe(202);
+    await eventually(
+      async () => (await daemon.queues.iam.getActiveCount()) > 0,
+      30_000,
+      'an IAM job running',
+    );
+    await writeOwnerFile(sandbox.githubDir, ORG, meta(['ben']));
+    expect(await deliverTeamEvent()).toBe(202);
+    await eventually(async () => (await builders())?.join(',') === 'ben-d', 60_000, 'ann-d removed');
+  }, 150_000);
 });
