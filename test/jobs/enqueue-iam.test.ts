@@ -7,12 +7,12 @@ import { createRedis } from '../../src/queue/redis-connection.ts';
 import { whenWorkerHas } from '../helpers/when-worker-has.ts';
 
 const redisUrl = inject('redisUrl');
-const connections = [createRedis(redisUrl, 'test-iam-queue'), createRedis(redisUrl, 'test-iam-worker')];
-afterAll(() => Promise.all(connections.map((c) => c.quit())));
+const queueConnection = createRedis(redisUrl, 'test-iam-queue');
+const workerConnection = createRedis(redisUrl, 'test-iam-worker');
+afterAll(() => Promise.all([queueConnection.quit(), workerConnection.quit()]));
 
 it('IAM reconcile requests made while one runs are followed by exactly one more run', async () => {
   const prefix = `{gh2cc-test-${randomUUID().slice(0, 8)}}`;
-  const [queueConnection, workerConnection] = connections;
   const queue = new Queue<IamJobData>('iam', { connection: queueConnection, prefix });
   let openGate: () => void = () => undefined;
   const gate = new Promise<void>((r) => (openGate = r));
