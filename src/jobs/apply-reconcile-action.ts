@@ -44,17 +44,18 @@ export async function applyReconcileAction(
         const why =
           mapped.error ??
           `name collision: ${holder ?? ''} already mirrors to "${mapped.target}"; add migrate.naming.renames`;
-        await ctx.state.put({
+        const failing = { state: 'failing' as const, lastError: why, lastErrorCode: 'invalid-name' as const };
+        await ctx.state.update(source.fullName, (current) => ({ ...current, ...failing }), {
           ...fresh,
-          state: 'failing',
-          lastError: why,
-          lastErrorCode: 'invalid-name',
+          ...failing,
         });
         scope.log.warn({ repo, why }, 'new repository not mirrored');
         break;
       }
       targets.set(mapped.target, source.fullName);
-      await ctx.state.put({ ...fresh, ensureRequested: true, ensureRequestedAt: scope.now.toISOString() });
+      // A sync (its webhook) may have recorded the repository since the reconcile read the states: kept.
+      const owed = { ensureRequested: true, ensureRequestedAt: scope.now.toISOString() };
+      await ctx.state.update(source.fullName, (current) => ({ ...current, ...owed }), { ...fresh, ...owed });
       tell(
         ctx,
         {

@@ -30,9 +30,12 @@ export async function reconcileOrg(
   reason: SyncReason = 'schedule',
 ): Promise<ReconcileSummary> {
   const owner = ownerOf(ctx.config);
+  // The states are read before GitHub is listed: a repository created (and synced by its webhook) while a
+  // long listing runs is then not in this snapshot, rather than in it and missing from the listing — which
+  // would read as deleted on GitHub and stop its mirroring.
+  const states = await ctx.state.all();
   const all = await listSourceRepos(ctx.github, owner, undefined, ctx.listings);
   const { kept } = filterRepos(all, filterFromConfig(ctx.config));
-  const states = await ctx.state.all();
   const known = states.map((s) => ({
     repo: s.repo,
     ...(s.githubId === undefined ? {} : { githubId: s.githubId }),

@@ -106,7 +106,10 @@ export async function runSyncJob(
     result = await syncRepo(source, prev.target, deps, { ensure: 'always' });
   }
   if (result.status === 'interrupted') {
-    await ctx.state.update(source.fullName, (latest) => ({ ...latest, state: prev.state }));
+    // Back to what it was, unless someone else changed it meanwhile (a reconcile stopping it, say).
+    await ctx.state.update(source.fullName, (latest) =>
+      latest.state === 'syncing' ? { ...latest, state: prev.state } : undefined,
+    );
     return { kind: 'interrupted' };
   }
   const ok = result.status !== 'failed';

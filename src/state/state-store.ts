@@ -24,6 +24,15 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1`;
 
+/** clearRequested: pending is cleared if no request came after the sync started, else set to the latest. */
+const CLEAR_REQUESTED = `local latest = redis.call('HGET', KEYS[1], ARGV[1])
+if latest == false or tonumber(latest) <= tonumber(ARGV[2]) then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+else
+  redis.call('HSET', KEYS[2], ARGV[1], latest)
+end
+return 1`;
+
 /** What a read-modify-write stored, and what it replaced. */
 export interface StateUpdate {
   readonly before: RepoState;
@@ -166,10 +175,15 @@ export class StateStore {
    * came in while it ran are still pending (from the latest of them: the earliest is not kept).
    */
   async clearRequested(repo: string, startedAt: number): Promise<void> {
-    const key = repo.toLowerCase();
-    const latest = Number((await this.#redis.hget(this.#requestedKey, key)) ?? '0');
-    if (latest <= startedAt) await this.#redis.hdel(this.#pendingKey, key);
-    else await this.#redis.hset(this.#pendingKey, key, String(latest));
+    // One script: a request marked between reading `requested` and clearing `pending` must not be lost.
+    await this.#redis.eval(
+      CLEAR_REQUESTED,
+      2,
+      this.#requestedKey,
+      this.#pendingKey,
+      repo.toLowerCase(),
+      startedAt,
+    );
   }
 
   async pushHistory(repo: string, entry: SyncHistoryEntry): Promise<void> {

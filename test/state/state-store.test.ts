@@ -90,3 +90,19 @@ describe('StateStore.update: read-modify-write without lost writes', () => {
     expect(raw).toContain('**redacted**');
   });
 });
+
+describe('StateStore: pending requests', () => {
+  it('a sync clears the requests made before it started, and keeps the latest one made while it ran', async () => {
+    const store = freshStore();
+    await store.put(initialState('acme/widgets', 'widgets'));
+    await store.markRequested('acme/widgets', 1000);
+    await store.markRequested('acme/widgets', 3000);
+    expect((await store.get('acme/widgets'))?.pendingSince).toBe(1000);
+    await store.clearRequested('acme/widgets', 2000);
+    expect((await store.get('acme/widgets'))?.pendingSince).toBe(3000);
+    await store.clearRequested('acme/widgets', 4000);
+    expect((await store.get('acme/widgets'))?.pendingSince).toBeUndefined();
+    await store.clearRequested('acme/never-requested', 4000);
+    expect(await store.get('acme/never-requested')).toBeUndefined();
+  });
+});
