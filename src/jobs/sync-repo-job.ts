@@ -4,6 +4,7 @@ import type { RepoResult, SyncProgress } from '../core/repo-result.ts';
 import { mapName } from '../core/name-mapping.ts';
 import { settingsKey, settledPushedAt } from '../core/reconcile-plan.ts';
 import { getSourceRepo } from '../github/get-source-repo.ts';
+import { applyReconcileAction } from './apply-reconcile-action.ts';
 import { jobSyncDeps } from './job-sync-deps.ts';
 import { syncRepo } from '../mirror/sync-repo.ts';
 import { applySyncResult, initialState, type RepoState } from '../state/repo-state.ts';
@@ -66,6 +67,7 @@ export async function runSyncJob(
     }
     throw err;
   }
+  await followRenameFirst(ctx, source, run.log);
   let stopped: string | undefined;
   const starting = await ctx.state.update(
     source.fullName,
@@ -169,6 +171,32 @@ export async function runSyncJob(
   });
   if (ok) await ctx.state.clearRequested(source.fullName, startedAt.getTime());
   return { kind: 'done', result, final };
+}
+
+/**
+ * A repository gh2cc does not know by this name, but knows by its GitHub id under another: renamed on GitHub,
+ * and this sync (a push webhook under the new name, say) came before the rename was followed. The rename is
+ * followed here — the CodeCommit repository renamed, the state moved — rather than a second CodeCommit
+ * repository made and filled under the new name while the old one is left behind.
+ */
+async function followRenameFirst(ctx: JobContext, source: SourceRepo, log: Logger): Promise<void> {
+  if (source.id === undefined || (await ctx.state.get(source.fullName)) !== undefined) return;
+  const earlier = (await ctx.state.all()).find(
+    (st) => st.githubId === source.id && st.repo.toLowerCase() !== source.fullName.toLowerCase(),
+  );
+  if (earlier === undefined || earlier.state === 'stopped') return;
+  log.info({ from: earlier.repo }, 'renamed on GitHub and not yet followed: following the rename first');
+  await applyReconcileAction(
+    ctx,
+    { kind: 'renamed', from: earlier.repo, source },
+    {
+      targets: () => Promise.resolve(new Map()),
+      // This sync is the one the rename asks for.
+      sync: () => Promise.resolve(),
+      now: new Date(),
+      log,
+    },
+  );
 }
 
 function newState(ctx: JobContext, source: SourceRepo): RepoState {

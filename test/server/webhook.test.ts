@@ -497,6 +497,51 @@ describe(
       expect(repo.repositoryMetadata?.repositoryName).toBe('grown');
     });
 
+    it('renames, not duplicates, when a push under the new name comes before the rename is followed', async () => {
+      const octokit = new Octokit({ auth: sandbox.info.github.token, baseUrl: sandbox.info.github.apiUrl });
+      const cc = codecommitClient(sandbox.info);
+      const push = async (repository: unknown): Promise<number> => {
+        const body = JSON.stringify({ ref: 'refs/heads/main', repository });
+        const res = await fetch(hookUrl, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': 'push',
+            'x-github-delivery': randomUUID(),
+            'x-hub-signature-256': await sign(sandbox.info.github.webhookSecret, body),
+          },
+          body,
+        });
+        return res.status;
+      };
+      await seedOrg(sandbox.githubDir, 'hooks', [{ name: 'before', commits: 2, branches: 1 }]);
+      expect(await push((await octokit.rest.repos.get({ owner: 'hooks', repo: 'before' })).data)).toBe(202);
+      await eventually(
+        async () => {
+          const sides = await bothSides(sandbox.info, sandbox.githubDir, 'hooks', 'before', 'before');
+          return sides.codecommit !== undefined && sameRefs(sides.github, sides.codecommit);
+        },
+        30_000,
+        'before mirrored',
+      );
+      // The rename's delivery is lost; a push delivery under the new name is the first gh2cc hears of it.
+      sandbox.setWebhookUrl(undefined);
+      const renamed = await octokit.rest.repos.update({ owner: 'hooks', repo: 'before', name: 'after' });
+      sandbox.setWebhookUrl(hookUrl);
+      expect(await push(renamed.data)).toBe(202);
+      await eventually(
+        async () => {
+          const sides = await bothSides(sandbox.info, sandbox.githubDir, 'hooks', 'after', 'after');
+          return sides.codecommit !== undefined && sameRefs(sides.github, sides.codecommit);
+        },
+        30_000,
+        'after mirrored',
+      );
+      // One CodeCommit repository, renamed with its history: the old name is gone, not left beside a copy.
+      expect(await codecommitTags(cc, 'before')).toBeUndefined();
+      expect((await codecommitTags(cc, 'after'))?.['gh2cc:source']).toContain('hooks/after');
+    });
+
     it('ends right when GitHub delivers a rename after the archive that followed it', async () => {
       const octokit = new Octokit({ auth: sandbox.info.github.token, baseUrl: sandbox.info.github.apiUrl });
       const cc = codecommitClient(sandbox.info);
