@@ -30,7 +30,7 @@ export async function repositoryExists(client: CodeCommitClient, name: string): 
 /**
  * Follows a GitHub rename: the CodeCommit repository takes its new name (when that differs and is free) and
  * its provenance tags name the new source, so the ownership check keeps recognising it. Returns the name the
- * repository has afterwards.
+ * repository has afterwards. Safe to repeat: a rename already done is found done.
  */
 export async function followRename(
   client: CodeCommitClient,
@@ -42,7 +42,10 @@ export async function followRename(
   let note: string | undefined;
   if (from !== to) {
     if ((await arnOf(client, to)) !== undefined) {
-      note = `kept CodeCommit name ${from}: ${to} already exists`;
+      // With the old name gone too, this is a retry of a rename that was done before its state moved (a crash
+      // in between): the repository is already `to`. (The next sync's ensure checks it is gh2cc's.)
+      if ((await arnOf(client, from)) === undefined) name = to;
+      else note = `kept CodeCommit name ${from}: ${to} already exists`;
     } else {
       try {
         await client.send(new UpdateRepositoryNameCommand({ oldName: from, newName: to }));

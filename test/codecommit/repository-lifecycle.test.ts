@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { followRename, repositoryExists } from '../../src/codecommit/repository-lifecycle.ts';
+import type { SourceRepo } from '../../src/core/repo-filter.ts';
+import { codecommitClient, codecommitTags } from '../helpers/mirror-checks.ts';
+
+const cc = codecommitClient(inject('sandbox'));
+afterAll(() => cc.destroy());
+
+function source(name: string): SourceRepo {
+  return {
+    owner: 'acme',
+    name,
+    fullName: `acme/${name}`,
+    description: '',
+    topics: [],
+    archived: false,
+    fork: false,
+    visibility: 'private',
+    defaultBranch: 'main',
+    cloneUrl: '',
+    htmlUrl: `https://github.com/acme/${name}`,
+    sizeKb: 1,
+    pushedAt: null,
+    hasWiki: false,
+  };
+}
+
+describe('followRename on the sandbox CodeCommit', () => {
+  const id = randomBytes(3).toString('hex');
+
+  it('renames and retags, and finds a rename already done when it is repeated (a retry after a crash)', async () => {
+    const [from, to] = [`old-${id}`, `new-${id}`];
+    await cc.send(new CreateRepositoryCommand({ repositoryName: from }));
+    expect(await followRename(cc, from, to, source(to))).toEqual({ name: to });
+    expect(await repositoryExists(cc, from)).toBe(false);
+    expect((await codecommitTags(cc, to))?.['gh2cc:source']).toContain(`acme/${to}`);
+    // Repeated: no error, no fallback to the old name.
+    expect(await followRename(cc, from, to, source(to))).toEqual({ name: to });
+  });
+
+  it('keeps the old name when the new one belongs to another repository', async () => {
+    const [from, to] = [`kept-${id}`, `taken-${id}`];
+    await cc.send(new CreateRepositoryCommand({ repositoryName: from }));
+    await cc.send(new CreateRepositoryCommand({ repositoryName: to }));
+    const result = await followRename(cc, from, to, source(to));
+    expect(result.name).toBe(from);
+    expect(result.note).toContain('already exists');
+    expect(await repositoryExists(cc, from)).toBe(true);
+  });
+});
