@@ -11,6 +11,7 @@ import { writeOwnerFile } from '../../src/sandbox/github/owner-store.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { startWorkers } from '../../workers/start-workers.ts';
+import { acquireRepoLock } from '../../src/queue/repo-lock.ts';
 import { tempDir } from '../helpers/git.ts';
 import { eventually } from '../helpers/processes.ts';
 import { seedOrg } from '../helpers/seed-org.ts';
@@ -118,6 +119,26 @@ describe('the daemon’s IAM reconcile job', () => {
     await writeOwnerFile(sandbox.githubDir, ORG, meta(['ann', 'ben']));
     expect(await deliverTeamEvent()).toBe(202);
     await eventually(async () => (await builders())?.join(',') === 'ann-d,ben-d', 60_000, 'ben-d added');
+  }, 150_000);
+
+  it('a job that finds another worker reconciling IAM runs after it, not ends as done', async () => {
+    // Another worker's reconcile, as far as this one can tell: the org's IAM lock, held.
+    const lock = await acquireRepoLock(daemon.ctx.redis, daemon.ctx.prefix, `iam:${ORG}`, 30_000);
+    expect(lock).toBeDefined();
+    await writeOwnerFile(sandbox.githubDir, ORG, meta(['ann']));
+    const completedBefore = await daemon.queues.iam.getCompletedCount();
+    try {
+      expect(await deliverTeamEvent()).toBe(202);
+      await eventually(
+        async () => (await daemon.queues.iam.getDelayedCount()) > 0,
+        30_000,
+        'the job waiting',
+      );
+      expect(await daemon.queues.iam.getCompletedCount()).toBe(completedBefore);
+    } finally {
+      await lock?.release();
+    }
+    await eventually(async () => (await builders())?.join(',') === 'ann-d', 60_000, 'ben-d removed');
   }, 150_000);
 
   it('a member removed on GitHub leaves the IAM group, the change delivered while a reconcile runs', async () => {
