@@ -94,11 +94,12 @@ export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: Work
         const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref());
         if (!(await Promise.race([graceful, timedOut]))) {
           ctx.log.warn({ graceMs }, 'jobs still running (or Redis unreachable); handing them back');
+          // Processors stop at the abort and hand their jobs back (moved to delayed), which lets the close
+          // above finish. (A second, forced close would do nothing more: BullMQ keeps the first close's
+          // promise.) A job still active after 2 s — Redis gone, say — is taken over by another worker's
+          // stalled-job check once its lock expires.
           shutdown.abort();
-          await Promise.race([
-            Promise.all(workers.map((w) => w.close(true))).catch(() => undefined),
-            new Promise((r) => setTimeout(r, 2000).unref()),
-          ]);
+          await Promise.race([graceful, new Promise((r) => setTimeout(r, 2000).unref())]);
         }
         for (const c of connections) c.disconnect();
       })();
