@@ -3,28 +3,19 @@ import { CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { followRename, repositoryExists } from '../../src/codecommit/repository-lifecycle.ts';
 import type { SourceRepo } from '../../src/core/repo-filter.ts';
+import { sourceFromGithub } from '../../src/core/source-from-github.ts';
 import { codecommitClient, codecommitTags } from '../helpers/mirror-checks.ts';
 
 const cc = codecommitClient(inject('sandbox'));
 afterAll(() => cc.destroy());
 
 function source(name: string): SourceRepo {
-  return {
-    owner: 'acme',
+  return sourceFromGithub({
     name,
-    fullName: `acme/${name}`,
-    description: '',
-    topics: [],
-    archived: false,
-    fork: false,
-    visibility: 'private',
-    defaultBranch: 'main',
-    cloneUrl: '',
-    htmlUrl: `https://github.com/acme/${name}`,
-    sizeKb: 1,
-    pushedAt: null,
-    hasWiki: false,
-  };
+    full_name: `acme/${name}`,
+    owner: { login: 'acme' },
+    html_url: `https://github.com/acme/${name}`,
+  });
 }
 
 describe('followRename on the sandbox CodeCommit', () => {

@@ -367,6 +367,22 @@ describe(
       await sandbox?.close();
     });
 
+    /** A signed delivery straight to the daemon (not through the sandbox's own webhooks). */
+    async function deliver(event: string, payload: unknown): Promise<number> {
+      const body = JSON.stringify(payload);
+      const res = await fetch(hookUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': event,
+          'x-github-delivery': randomUUID(),
+          'x-hub-signature-256': await sign(sandbox.info.github.webhookSecret, body),
+        },
+        body,
+      });
+      return res.status;
+    }
+
     it('syncs on the push webhook alone, and prints the latency', async () => {
       const work = await tempDir('gh2cc-webhook-e2e-');
       sandbox = await startSandbox({ dir: join(work, 'sandbox'), log: createLogger({ level: 'silent' }) });
@@ -500,43 +516,26 @@ describe(
     it('renames, not duplicates, when a push under the new name comes before the rename is followed', async () => {
       const octokit = new Octokit({ auth: sandbox.info.github.token, baseUrl: sandbox.info.github.apiUrl });
       const cc = codecommitClient(sandbox.info);
-      const push = async (repository: unknown): Promise<number> => {
-        const body = JSON.stringify({ ref: 'refs/heads/main', repository });
-        const res = await fetch(hookUrl, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'x-github-event': 'push',
-            'x-github-delivery': randomUUID(),
-            'x-hub-signature-256': await sign(sandbox.info.github.webhookSecret, body),
+      const push = (repository: unknown): Promise<number> =>
+        deliver('push', { ref: 'refs/heads/main', repository });
+      const mirrored = (name: string): Promise<void> =>
+        eventually(
+          async () => {
+            const sides = await bothSides(sandbox.info, sandbox.githubDir, 'hooks', name, name);
+            return sides.codecommit !== undefined && sameRefs(sides.github, sides.codecommit);
           },
-          body,
-        });
-        return res.status;
-      };
+          30_000,
+          `${name} mirrored`,
+        );
       await seedOrg(sandbox.githubDir, 'hooks', [{ name: 'before', commits: 2, branches: 1 }]);
       expect(await push((await octokit.rest.repos.get({ owner: 'hooks', repo: 'before' })).data)).toBe(202);
-      await eventually(
-        async () => {
-          const sides = await bothSides(sandbox.info, sandbox.githubDir, 'hooks', 'before', 'before');
-          return sides.codecommit !== undefined && sameRefs(sides.github, sides.codecommit);
-        },
-        30_000,
-        'before mirrored',
-      );
+      await mirrored('before');
       // The rename's delivery is lost; a push delivery under the new name is the first gh2cc hears of it.
       sandbox.setWebhookUrl(undefined);
       const renamed = await octokit.rest.repos.update({ owner: 'hooks', repo: 'before', name: 'after' });
       sandbox.setWebhookUrl(hookUrl);
       expect(await push(renamed.data)).toBe(202);
-      await eventually(
-        async () => {
-          const sides = await bothSides(sandbox.info, sandbox.githubDir, 'hooks', 'after', 'after');
-          return sides.codecommit !== undefined && sameRefs(sides.github, sides.codecommit);
-        },
-        30_000,
-        'after mirrored',
-      );
+      await mirrored('after');
       // One CodeCommit repository, renamed with its history: the old name is gone, not left beside a copy.
       expect(await codecommitTags(cc, 'before')).toBeUndefined();
       expect((await codecommitTags(cc, 'after'))?.['gh2cc:source']).toContain('hooks/after');
@@ -556,20 +555,7 @@ describe(
       await octokit.rest.repos.update({ owner: 'hooks', repo: 'first', name: 'second' });
       const archived = await octokit.rest.repos.update({ owner: 'hooks', repo: 'second', archived: true });
       sandbox.setWebhookUrl(hookUrl);
-      const send = async (payload: Record<string, unknown>): Promise<number> => {
-        const body = JSON.stringify(payload);
-        const res = await fetch(hookUrl, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'x-github-event': 'repository',
-            'x-github-delivery': randomUUID(),
-            'x-hub-signature-256': await sign(sandbox.info.github.webhookSecret, body),
-          },
-          body,
-        });
-        return res.status;
-      };
+      const send = (payload: Record<string, unknown>): Promise<number> => deliver('repository', payload);
       expect(await send({ action: 'archived', repository: archived.data })).toBe(202);
       expect(
         await send({
