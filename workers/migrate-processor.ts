@@ -12,16 +12,19 @@ import { progressOf, rethrowForQueue } from './job-reporting.ts';
 export function createMigrateProcessor(ctx: JobContext, shutdown: AbortSignal) {
   return async (job: Job<MigrateJobData, RepoResult>, token?: string): Promise<RepoResult> => {
     const log = ctx.log.child({ jobId: job.id, repo: `${job.data.owner}/${job.data.repo}` });
-    const held = await holdRepo(ctx, `${job.data.owner}/${job.data.repo}`, () =>
+    const held = await holdRepo(ctx, `${job.data.owner}/${job.data.repo}`, (lockLost) =>
       runMigrateJob(ctx, job.data, {
         log,
-        signal: shutdown,
+        signal: AbortSignal.any([shutdown, lockLost]),
         onProgress: progressOf(job),
       }).catch(rethrowForQueue),
     );
     if (!held.held) return delayWhileHeld(job, token);
     if (held.value.status === 'interrupted') {
-      log.info('migration interrupted by shutdown; handing the job back');
+      log.info(
+        { lockLost: !shutdown.aborted },
+        'migration interrupted (shutdown, or the repository lock lost); handing the job back',
+      );
       return delayWhileHeld(job, token);
     }
     log.info({ status: held.value.status, refsPushed: held.value.refsPushed }, 'repository job done');

@@ -19,12 +19,12 @@ export function createSyncProcessor(ctx: JobContext, shutdown: AbortSignal, obse
   return async (job: Job<SyncJobData, RepoResult | null>, token?: string): Promise<RepoResult | null> => {
     const repo = `${job.data.owner}/${job.data.repo}`;
     const log = ctx.log.child({ jobId: job.id, repo, reason: job.data.reason });
-    const held = await holdRepo(ctx, repo, () =>
+    const held = await holdRepo(ctx, repo, (lockLost) =>
       runSyncJob(ctx, job.data, {
         log,
         attempt: job.attemptsMade + 1,
         attempts: job.opts.attempts ?? 1,
-        signal: shutdown,
+        signal: AbortSignal.any([shutdown, lockLost]),
         onProgress: progressOf(job),
       }).catch(rethrowForQueue),
     );
@@ -33,7 +33,10 @@ export function createSyncProcessor(ctx: JobContext, shutdown: AbortSignal, obse
     if (outcome.kind === 'interrupted') {
       // Handed back, not failed: it waits again without using up an attempt (if Redis is gone, the job stays
       // active and another worker's stalled-job check takes it over).
-      log.info('sync interrupted by shutdown; handing the job back');
+      log.info(
+        { lockLost: !shutdown.aborted },
+        'sync interrupted (shutdown, or the repository lock lost); handing the job back',
+      );
       return delayWhileHeld(job, token);
     }
     if (outcome.kind === 'skipped') {

@@ -38,7 +38,9 @@ export async function runIamReconcile(
   const owner = ownerOf(ctx.config);
   if (!('org' in owner))
     return { ...none, outcome: 'skipped', reason: 'GitHub teams exist only in organizations' };
-  const held = await holdRepo(ctx, `iam:${owner.org}`, async (): Promise<IamReconcileSummary> => {
+  const held = await holdRepo(ctx, `iam:${owner.org}`, async (lockLost): Promise<IamReconcileSummary> => {
+    // Two appliers must not race: one that lost the lock stops between changes.
+    const stop = signal === undefined ? lockLost : AbortSignal.any([signal, lockLost]);
     const { createIamDeps } = await import('../iam/create-iam-deps.ts');
     const { planIam } = await import('../iam/plan-iam.ts');
     const { applyIamPlan, describeChange } = await import('../iam/apply-iam-plan.ts');
@@ -74,7 +76,7 @@ export async function runIamReconcile(
     }
     await applyIamPlan(deps.iam, deps.codecommit, run.plan, {
       ...run.applyContext,
-      ...(signal === undefined ? {} : { signal }),
+      signal: stop,
       onChange: (c, i, total) =>
         log.info({ index: i, total, change: describeChange(c) }, 'IAM change applied'),
     });

@@ -6,6 +6,11 @@ const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
 
 export interface RepoLock {
   readonly key: string;
+  /**
+   * Aborted when a renewal finds the lock no longer this holder's (it lapsed — Redis was away longer than its
+   * TTL, say — and perhaps another worker took it): the work done under it should stop.
+   */
+  readonly lost: AbortSignal;
   release(): Promise<void>;
 }
 
@@ -26,15 +31,26 @@ export async function acquireRepoLock(
   const token = randomUUID();
   const ok = await redis.set(key, token, 'PX', ttlMs, 'NX');
   if (ok !== 'OK') return undefined;
+  const lost = new AbortController();
   const timer = setInterval(
     () => {
-      redis.eval(RENEW, 1, key, token, String(ttlMs)).catch(() => undefined);
+      // A renewal that fails to reach Redis says nothing yet (the TTL may still hold); one Redis refuses does.
+      redis.eval(RENEW, 1, key, token, String(ttlMs)).then(
+        (renewed) => {
+          if (renewed === 0 && !lost.signal.aborted) {
+            clearInterval(timer);
+            lost.abort(new Error(`lost the lock ${key}`));
+          }
+        },
+        () => undefined,
+      );
     },
     Math.max(100, Math.floor(ttlMs / 3)),
   );
   timer.unref();
   return {
     key,
+    lost: lost.signal,
     async release() {
       clearInterval(timer);
       await redis.eval(RELEASE, 1, key, token);
