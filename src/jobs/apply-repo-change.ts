@@ -83,9 +83,7 @@ export async function applyRepoChange(
     const { source } = change;
     earlier = change.action === 'renamed' ? await ctx.state.get(change.from) : undefined;
     if (earlier === undefined && source.id !== undefined)
-      earlier = (await ctx.state.all()).find(
-        (st) => st.githubId === source.id && st.repo.toLowerCase() !== name.toLowerCase(),
-      );
+      earlier = await ctx.state.findByGithubId(source.id, name);
   }
   const action = actionFor(change, known, earlier);
   if (action === undefined) {

@@ -67,20 +67,21 @@ export async function runSyncJob(
     }
     throw err;
   }
-  await followRenameFirst(ctx, source, run.log);
   let stopped: string | undefined;
-  const starting = await ctx.state.update(
-    source.fullName,
-    (current) => {
-      if (current.state === 'stopped') {
-        stopped = current.stoppedReason ?? 'by reconcile';
-        return undefined;
-      }
-      stopped = undefined;
-      return { ...current, state: 'syncing', lastSyncStartedAt: startedAt.toISOString() };
-    },
-    newState(ctx, source),
-  );
+  const start = (current: RepoState): RepoState | undefined => {
+    if (current.state === 'stopped') {
+      stopped = current.stoppedReason ?? 'by reconcile';
+      return undefined;
+    }
+    stopped = undefined;
+    return { ...current, state: 'syncing', lastSyncStartedAt: startedAt.toISOString() };
+  };
+  let starting = await ctx.state.update(source.fullName, start);
+  if (starting === undefined && stopped === undefined) {
+    // Not known by this name: perhaps by its id under an old one (a rename not followed yet).
+    await followRenameFirst(ctx, source, run.log);
+    starting = await ctx.state.update(source.fullName, start, newState(ctx, source));
+  }
   if (starting === undefined)
     return { kind: 'skipped', reason: `mirroring stopped: ${stopped ?? 'by reconcile'}` };
   const prev = starting.before;
@@ -180,10 +181,8 @@ export async function runSyncJob(
  * repository made and filled under the new name while the old one is left behind.
  */
 async function followRenameFirst(ctx: JobContext, source: SourceRepo, log: Logger): Promise<void> {
-  if (source.id === undefined || (await ctx.state.get(source.fullName)) !== undefined) return;
-  const earlier = (await ctx.state.all()).find(
-    (st) => st.githubId === source.id && st.repo.toLowerCase() !== source.fullName.toLowerCase(),
-  );
+  if (source.id === undefined) return;
+  const earlier = await ctx.state.findByGithubId(source.id, source.fullName);
   if (earlier === undefined || earlier.state === 'stopped') return;
   log.info({ from: earlier.repo }, 'renamed on GitHub and not yet followed: following the rename first');
   await applyReconcileAction(

@@ -83,6 +83,12 @@ export class StateStore {
       .sort((a, b) => a.repo.localeCompare(b.repo));
   }
 
+  /** The state of the repository with this GitHub id under a name other than `otherThan` (a rename). */
+  async findByGithubId(githubId: number, otherThan: string): Promise<RepoState | undefined> {
+    const name = otherThan.toLowerCase();
+    return (await this.all()).find((st) => st.githubId === githubId && st.repo.toLowerCase() !== name);
+  }
+
   async put(state: RepoState): Promise<void> {
     await this.#redis.hset(this.#stateKey, state.repo.toLowerCase(), serialize(state));
   }
