@@ -1,4 +1,4 @@
-import { Worker, type Processor } from 'bullmq';
+import { Worker, type Job, type Processor } from 'bullmq';
 import type { JobContext } from '../src/jobs/job-context.ts';
 import type { Gh2ccQueues } from '../src/jobs/open-queues.ts';
 import { QUEUES, type QueueKind } from '../src/jobs/queues.ts';
@@ -9,6 +9,8 @@ import { createIamProcessor } from './iam-processor.ts';
 import { createMigrateProcessor } from './migrate-processor.ts';
 import { createReconcileProcessor } from './reconcile-processor.ts';
 import { createSyncProcessor, type SyncObserver } from './sync-processor.ts';
+import { settleAbandonedSync } from '../src/jobs/settle-abandoned-sync.ts';
+import type { SyncJobData } from '../src/jobs/queues.ts';
 
 export { PROCESSED_QUEUES } from '../src/jobs/queues.ts';
 
@@ -74,6 +76,17 @@ export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: Work
         'job failed',
       ),
     );
+    if (kind === 'sync')
+      // A sync that failed without recording its result (given up after stalls, say) is not left `syncing`.
+      worker.on('failed', (job: Job<SyncJobData> | undefined, err) => {
+        if (job === undefined) return;
+        // After the move: attemptsMade counts this attempt. A job given up after stalls fails unrecoverably.
+        const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+        const repo = `${job.data.owner}/${job.data.repo}`;
+        settleAbandonedSync(ctx, repo, err.message, { final }).catch((e: unknown) =>
+          ctx.log.warn({ err: e, repo }, 'could not record an abandoned sync'),
+        );
+      });
     return worker;
   });
   let closing: Promise<void> | undefined;

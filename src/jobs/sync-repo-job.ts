@@ -109,9 +109,12 @@ export async function runSyncJob(
     result = await syncRepo(source, prev.target, deps, { ensure: 'always' });
   }
   if (result.status === 'interrupted') {
-    // Back to what it was, unless someone else changed it meanwhile (a reconcile stopping it, say).
+    // Back to what it was, unless someone else changed it meanwhile (a reconcile stopping it, say). A state
+    // left `syncing` by a run that died is not brought back: the mirror is behind until the job runs again.
     await ctx.state.update(source.fullName, (latest) =>
-      latest.state === 'syncing' ? { ...latest, state: prev.state } : undefined,
+      latest.state === 'syncing'
+        ? { ...latest, state: prev.state === 'syncing' ? 'behind' : prev.state }
+        : undefined,
     );
     return { kind: 'interrupted' };
   }
