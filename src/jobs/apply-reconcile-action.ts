@@ -77,16 +77,16 @@ export async function applyReconcileAction(
       const wanted = mapName(source.owner, source.name, ctx.config.migrate.naming).target;
       const renamed = await followRename(ctx.codecommit, prev.target, wanted, source);
       if (renamed.note !== undefined) scope.log.warn({ repo }, renamed.note);
-      // Read again after the CodeCommit call: a sync may have recorded its result meanwhile.
-      const latest = await ctx.state.get(action.from);
-      if (latest === undefined) break;
-      await ctx.state.rename(action.from, {
+      // On the state as it is now, not as read before the CodeCommit call: a sync may have recorded its
+      // result meanwhile.
+      const moved = await ctx.state.rename(action.from, (latest) => ({
         ...latest,
         repo: source.fullName,
         target: renamed.name,
         ensureRequested: true,
         ensureRequestedAt: scope.now.toISOString(),
-      });
+      }));
+      if (moved === undefined) break;
       scope.log.info({ from: action.from, to: repo, target: renamed.name }, 'repository renamed on GitHub');
       tell(
         ctx,

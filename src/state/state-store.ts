@@ -33,6 +33,28 @@ else
 end
 return 1`;
 
+/**
+ * A repository's move to a new name (a GitHub rename), all in one step, and only if its state still holds
+ * what was read (ARGV[3]): the state, its pending and requested times, its history (KEYS[4] → KEYS[5]) and
+ * its record of pushed refs (KEYS[6] → KEYS[7]). Every key is under the hash-tagged prefix: one cluster slot.
+ */
+const RENAME_IF_UNCHANGED = `local from, to = ARGV[1], ARGV[2]
+if redis.call('HGET', KEYS[1], from) ~= ARGV[3] then return 0 end
+redis.call('HDEL', KEYS[1], from)
+redis.call('HSET', KEYS[1], to, ARGV[4])
+for i = 2, 3 do
+  local v = redis.call('HGET', KEYS[i], from)
+  redis.call('HDEL', KEYS[i], from)
+  if v then redis.call('HSET', KEYS[i], to, v) end
+end
+if KEYS[4] ~= KEYS[5] then
+  local history = redis.call('LRANGE', KEYS[4], 0, -1)
+  if #history > 0 then redis.call('RPUSH', KEYS[5], unpack(history)) end
+  redis.call('DEL', KEYS[4])
+end
+if KEYS[6] ~= KEYS[7] and redis.call('EXISTS', KEYS[6]) == 1 then redis.call('RENAME', KEYS[6], KEYS[7]) end
+return 1`;
+
 /** What a read-modify-write stored, and what it replaced. */
 export interface StateUpdate {
   readonly before: RepoState;
@@ -145,21 +167,48 @@ export class StateStore {
     );
   }
 
-  /** A repository's key moves with a GitHub rename; its history comes along. */
-  async rename(from: string, to: RepoState): Promise<void> {
-    const history = await this.history(from);
-    const pipeline = this.#redis.pipeline();
-    pipeline.hdel(this.#stateKey, from.toLowerCase());
-    pipeline.hdel(this.#pendingKey, from.toLowerCase());
-    pipeline.hdel(this.#requestedKey, from.toLowerCase());
-    pipeline.del(this.#historyKey(from));
-    const { pendingSince: _p, ...stored } = to;
-    pipeline.hset(this.#stateKey, to.repo.toLowerCase(), JSON.stringify(stored));
-    // The record of pushed refs follows the repository (a missing one makes RENAME fail: nothing to move).
-    pipeline.rename(pushedRecordKey(this.#prefix, from), pushedRecordKey(this.#prefix, to.repo));
-    if (history.length > 0)
-      pipeline.rpush(this.#historyKey(to.repo), ...history.map((h) => JSON.stringify(h)));
-    await pipeline.exec();
+  /**
+   * A repository's key moves with a GitHub rename: `change` gets its current state and returns it under the
+   * new name; its pending requests, history and record of pushed refs come along, in one step. Like `update`,
+   * a write to the old name in between makes `change` run again on what is there now, so nothing a sync
+   * recorded meanwhile is lost. Undefined when there is no state under the old name.
+   */
+  async rename(
+    from: string,
+    change: (current: RepoState) => RepoState | Promise<RepoState>,
+  ): Promise<StateUpdate | undefined> {
+    const key = from.toLowerCase();
+    for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt += 1) {
+      const [raw, pending] = await Promise.all([
+        this.#redis.hget(this.#stateKey, key),
+        this.#redis.hget(this.#pendingKey, key),
+      ]);
+      if (raw === null) return undefined;
+      const before = withPending(JSON.parse(raw) as RepoState, pending);
+      const after = await change(before);
+      const moved = await this.#redis.eval(
+        RENAME_IF_UNCHANGED,
+        7,
+        this.#stateKey,
+        this.#pendingKey,
+        this.#requestedKey,
+        this.#historyKey(from),
+        this.#historyKey(after.repo),
+        pushedRecordKey(this.#prefix, from),
+        pushedRecordKey(this.#prefix, after.repo),
+        key,
+        after.repo.toLowerCase(),
+        raw,
+        serialize(after),
+      );
+      if (moved === 1) return { before, after };
+      await delay(Math.random() * 2 * attempt);
+    }
+    throw new Gh2ccError(
+      'conflict',
+      `the state of ${from} kept changing while it was renamed (${UPDATE_ATTEMPTS} tries)`,
+      { retryable: true, fix: 'nothing to do: the job is tried again' },
+    );
   }
 
   /**

@@ -135,5 +135,12 @@ describe('BullMQ and the repo lock on a 3-node Redis Cluster', () => {
     const updated = await state.update('acme/widgets', (s) => ({ ...s, state: 'syncing' }));
     expect(updated?.after.state).toBe('syncing');
     expect((await state.get('acme/widgets'))?.state).toBe('syncing');
+    // A rename's move touches seven keys in one script: all under the prefix's hash tag, so one slot.
+    await state.pushHistory('acme/widgets', { at: 'then', result: 'migrated', refsPushed: 1, durationMs: 1 });
+    const renamed = await state.rename('acme/widgets', (s) => ({ ...s, repo: 'acme/sprockets' }));
+    expect(renamed?.after.repo).toBe('acme/sprockets');
+    expect(await state.get('acme/widgets')).toBeUndefined();
+    expect(await state.get('acme/sprockets')).toMatchObject({ state: 'syncing', pendingSince: 1000 });
+    expect(await state.history('acme/sprockets')).toHaveLength(1);
   });
 });

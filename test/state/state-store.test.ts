@@ -4,6 +4,7 @@ import { createRedis } from '../../src/queue/redis-connection.ts';
 import { initialState } from '../../src/state/repo-state.ts';
 import { addSecret } from '../../src/util/secrets.ts';
 import { StateStore } from '../../src/state/state-store.ts';
+import { redisPushedRecord } from '../../src/state/redis-pushed-record.ts';
 
 const redis = createRedis(inject('redisUrl'), 'test-state-store');
 afterAll(() => redis.quit());
@@ -47,7 +48,7 @@ describe('StateStore.update: read-modify-write without lost writes', () => {
     const store = freshStore();
     await store.put(initialState('acme/old-name', 'old-name'));
     const done = await store.update('acme/old-name', async (s) => {
-      await store.rename('acme/old-name', { ...s, repo: 'acme/new-name' });
+      await store.rename('acme/old-name', (latest) => ({ ...latest, repo: 'acme/new-name' }));
       return { ...s, state: 'failing', lastError: 'GitHub answered 404' };
     });
     expect(done).toBeUndefined();
@@ -104,5 +105,51 @@ describe('StateStore: pending requests', () => {
     expect((await store.get('acme/widgets'))?.pendingSince).toBeUndefined();
     await store.clearRequested('acme/never-requested', 4000);
     expect(await store.get('acme/never-requested')).toBeUndefined();
+  });
+});
+
+describe('StateStore.rename: a GitHub rename moves everything, in one step', () => {
+  it('moves the state, its pending request, history and record of pushed refs to the new name', async () => {
+    const prefix = `{gh2cc-test-${randomUUID()}}`;
+    const store = new StateStore(redis, prefix);
+    await store.put({ ...initialState('acme/old', 'old'), state: 'ok' });
+    await store.markRequested('acme/old', 1_000);
+    await store.pushHistory('acme/old', { at: 'then', result: 'migrated', refsPushed: 3, durationMs: 10 });
+    await redisPushedRecord(redis, prefix, 'acme/old').save(new Map([['refs/heads/main', 'a'.repeat(40)]]));
+    const moved = await store.rename('acme/old', (s) => ({ ...s, repo: 'acme/New', target: 'New' }));
+    expect(moved?.after).toMatchObject({ repo: 'acme/New', target: 'New' });
+    expect(await store.get('acme/old')).toBeUndefined();
+    // Still behind: the request made under the old name has not been served.
+    expect(await store.get('acme/new')).toMatchObject({ repo: 'acme/New', state: 'ok', pendingSince: 1_000 });
+    expect(await store.history('acme/old')).toEqual([]);
+    expect(await store.history('acme/New')).toMatchObject([{ at: 'then', refsPushed: 3 }]);
+    expect([...(await redisPushedRecord(redis, prefix, 'acme/new').load()).keys()]).toEqual([
+      'refs/heads/main',
+    ]);
+    expect([...(await redisPushedRecord(redis, prefix, 'acme/old').load()).keys()]).toEqual([]);
+  });
+
+  it('keeps what a sync recorded under the old name while the rename was under way', async () => {
+    const store = freshStore();
+    await store.put(initialState('acme/old', 'old'));
+    let calls = 0;
+    await store.rename('acme/old', async (s) => {
+      calls += 1;
+      // The sync finishes and records its result while the reconcile renames the CodeCommit repository.
+      if (calls === 1) await store.put({ ...s, state: 'ok', lastSuccessAt: '2026-11-27T10:00:00.000Z' });
+      return { ...s, repo: 'acme/new' };
+    });
+    expect(calls).toBe(2);
+    expect(await store.get('acme/new')).toMatchObject({
+      state: 'ok',
+      lastSuccessAt: '2026-11-27T10:00:00.000Z',
+    });
+    expect(await store.get('acme/old')).toBeUndefined();
+  });
+
+  it('does nothing for a name with no state', async () => {
+    const store = freshStore();
+    expect(await store.rename('acme/none', (s) => ({ ...s, repo: 'acme/other' }))).toBeUndefined();
+    expect(await store.all()).toEqual([]);
   });
 });
