@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { createJobContext } from '../../src/jobs/create-job-context.ts';
+import type { JobContext } from '../../src/jobs/job-context.ts';
+import { runSyncJob } from '../../src/jobs/sync-repo-job.ts';
+import { createRedis } from '../../src/queue/redis-connection.ts';
+import { initialState, type MirrorState } from '../../src/state/repo-state.ts';
+import { createLogger } from '../../src/util/logger.ts';
+import { tempDir } from '../helpers/git.ts';
+import { seedOrg } from '../helpers/seed-org.ts';
+
+const sandbox = inject('sandbox');
+const sandboxDir = inject('sandboxDir');
+const redis = createRedis(inject('redisUrl'), 'test-sync-repo-job');
+const ORG = `sjob-${randomUUID().slice(0, 6)}`;
+const log = createLogger({ level: 'silent' });
+
+describe('the sync job, stopped by a shutdown before it finished', () => {
+  let ctx: JobContext;
+
+  beforeAll(async () => {
+    await seedOrg(join(sandboxDir, 'github'), ORG, [{ name: 'app', commits: 3 }]);
+    const config = loadConfig({
+      env: {
+        ...sandbox.env,
+        GH2CC_ORG: ORG,
+        GH2CC_REDIS_PREFIX: `{gh2cc-test-${randomUUID().slice(0, 8)}}`,
+        GH2CC_CACHE_DIR: await tempDir('gh2cc-sync-job-'),
+      },
+    });
+    ctx = createJobContext(config, log, redis, { lockDurationMs: 5000 });
+  });
+  afterAll(() => redis.quit());
+
+  async function interruptedFrom(state: MirrorState): Promise<MirrorState | undefined> {
+    const repo = `${ORG}/app`;
+    await ctx.state.put({
+      ...initialState(repo, 'app'),
+      state,
+      ensuredAt: '2026-11-27T09:00:00.000Z',
+      ...(state === 'syncing' ? { lastSyncStartedAt: '2026-11-27T09:30:00.000Z' } : {}),
+    });
+    const outcome = await runSyncJob(
+      ctx,
+      { owner: ORG, repo: 'app', reason: 'manual', requestedAt: Date.now() },
+      { log, attempt: 1, attempts: 3, signal: AbortSignal.abort() },
+    );
+    expect(outcome.kind).toBe('interrupted');
+    return (await ctx.state.get(repo))?.state;
+  }
+
+  it('puts the state back as it was', async () => {
+    expect(await interruptedFrom('ok')).toBe('ok');
+    expect(await interruptedFrom('failing')).toBe('failing');
+  });
+
+  it('does not put back a `syncing` left by a run that died: the mirror is behind until the job runs again', async () => {
+    expect(await interruptedFrom('syncing')).toBe('behind');
+  });
+});
