@@ -47,7 +47,13 @@ export function gh2cc(
   let err = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Resolved once it has exited and everything it printed has been read: 'exit' alone can come before the last
+  // of its output is read when the machine is busy. (A child it left behind holding the pipes open: 5 s, then
+  // what came so far.)
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('close', (code) => resolve(code));
+    child.once('exit', (code) => setTimeout(() => resolve(code), 5000).unref());
+  });
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
