@@ -11,6 +11,7 @@ import { createReconcileProcessor } from './reconcile-processor.ts';
 import { createSyncProcessor, type SyncObserver } from './sync-processor.ts';
 import { settleAbandonedSync } from '../src/jobs/settle-abandoned-sync.ts';
 import type { SyncJobData } from '../src/jobs/queues.ts';
+import { repeatLimitedWarn } from '../src/util/repeat-limited-log.ts';
 
 export { PROCESSED_QUEUES } from '../src/jobs/queues.ts';
 
@@ -54,6 +55,7 @@ export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: Work
     drift: createDriftProcessor(ctx, queues.sync, shutdown.signal) as Processor,
     iam: createIamProcessor(ctx, shutdown.signal) as Processor,
   };
+  const warnWorkerError = repeatLimitedWarn(ctx.log);
   const workers = options.queues.map((kind) => {
     const processor = processors[kind];
     if (processor === undefined) throw new Error(`no processor for queue ${kind}`);
@@ -69,7 +71,15 @@ export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: Work
       maxStalledCount: 3,
     });
     // Without a listener, a Redis outage would throw from the worker; it reconnects by itself.
-    worker.on('error', (err) => ctx.log.warn({ err, queue: kind }, 'worker error (Redis unreachable?)'));
+    // Once per error, then every 30 s while it lasts (every worker retries every connection many times a
+    // second while Redis is away).
+    worker.on('error', (err) =>
+      warnWorkerError(
+        `${err.name}: ${err.message}`,
+        { err, queue: kind },
+        'worker error (Redis unreachable?)',
+      ),
+    );
     worker.on('failed', (job, err) =>
       ctx.log.warn(
         { jobId: job?.id, queue: kind, attemptsMade: job?.attemptsMade, reason: err.message },

@@ -59,12 +59,18 @@ export async function runDriftCli(
   let redis: { disconnect(): void } | undefined;
   let recordFor: ((repo: string) => PushedRecord) | undefined;
   if (config.redis.url !== undefined) {
-    const { createRedis } = await import('../queue/redis-connection.ts');
+    const { createRedis, reachable } = await import('../queue/redis-connection.ts');
     const { redisPushedRecord } = await import('../state/redis-pushed-record.ts');
     const client = createRedis(config.redis.url, 'gh2cc-cli', {
       cluster: config.redis.cluster,
       failFast: true,
     });
+    try {
+      await reachable(client, config.redis.url);
+    } catch (err) {
+      client.disconnect();
+      throw err;
+    }
     redis = client;
     recordFor = (repo) => redisPushedRecord(client, config.redis.prefix, repo);
   }

@@ -43,10 +43,16 @@ export async function redisForCli(
       { path: 'redis.url', message: 'required: the daemon’s Redis (--redis-url or REDIS_URL)' },
     ]);
   // Loaded on use: ioredis is not for every command's start-up.
-  const { createRedis } = await import('../queue/redis-connection.ts');
+  const { createRedis, reachable } = await import('../queue/redis-connection.ts');
   const { StateStore } = await import('../state/state-store.ts');
   // A status query should fail fast when Redis is away, not queue commands forever as workers do.
   const redis = createRedis(url, 'gh2cc-cli', { cluster: config.redis.cluster, failFast: true });
+  try {
+    await reachable(redis, url);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
   return {
     store: new StateStore(redis, config.redis.prefix),
     close: () => redis.disconnect(),

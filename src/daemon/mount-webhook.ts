@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { repeatLimitedWarn } from '../util/repeat-limited-log.ts';
 import { filterFromConfig } from '../config/filter-from-config.ts';
 import { ownerName, ownerOf } from '../config/owner-of.ts';
 import type { Config } from '../config/schema.ts';
@@ -48,7 +49,10 @@ export function mountWebhook(
   // Claims and request marks go over a connection of their own that batches a turn's commands in one write
   // (about 8% more deliveries a second in `npm run bench -- webhook-ingest`); jobs go through BullMQ's.
   const fast = autoPipelined(redis, 'gh2cc-webhook');
-  fast.on('error', (err: Error) => log.warn({ err: err.message }, 'Redis connection error (webhook)'));
+  const warnRedis = repeatLimitedWarn(log);
+  fast.on('error', (err: Error) =>
+    warnRedis(err.message, { err: err.message }, 'Redis connection error (webhook)'),
+  );
   const requests = new StateStore(fast, config.redis.prefix);
   registerWebhookRoute(app, {
     path: config.webhook.path,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { repeatLimitedWarn } from '../util/repeat-limited-log.ts';
 import type { Config } from '../config/schema.ts';
 import type { RepoResult } from '../core/repo-result.ts';
 import { createJobContext } from '../jobs/create-job-context.ts';
@@ -56,7 +57,8 @@ export interface RunningDaemon {
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const { config, log } = options;
   const redis = createRedis(options.redisUrl, 'gh2cc-daemon', { cluster: config.redis.cluster });
-  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'Redis connection error'));
+  const warnRedis = repeatLimitedWarn(log);
+  redis.on('error', (err: Error) => warnRedis(err.message, { err: err.message }, 'Redis connection error'));
   let ctx: JobContext;
   try {
     ctx = createJobContext(config, log, redis, { lockDurationMs: options.lockDurationMs });

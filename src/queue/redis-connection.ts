@@ -23,11 +23,13 @@ export interface CreateRedisOptions {
 
 function limits(
   failFast: boolean | undefined,
-): Pick<RedisOptions, 'maxRetriesPerRequest' | 'retryStrategy' | 'connectTimeout'> {
+): Pick<RedisOptions, 'maxRetriesPerRequest' | 'retryStrategy' | 'connectTimeout' | 'disconnectTimeout'> {
   return failFast === true
     ? {
         maxRetriesPerRequest: 2,
         connectTimeout: 5000,
+        // ioredis waits this long for a socket that never opened to close, holding the command's exit (2 s).
+        disconnectTimeout: 100,
         retryStrategy: (times) => (times > 3 ? null : backoff(times)),
       }
     : { maxRetriesPerRequest: null, retryStrategy: backoff };
@@ -160,6 +162,7 @@ function createCluster(url: string, name: string, failFast: boolean | undefined)
         ...(withAuth?.password === undefined ? {} : { password: withAuth.password }),
         ...(tls ? { tls: {} } : {}),
         maxRetriesPerRequest: limits(failFast).maxRetriesPerRequest ?? null,
+        ...(failFast === true ? { disconnectTimeout: limits(true).disconnectTimeout } : {}),
         connectionName: name,
         reconnectOnError: reconnectOnReadonly,
       },
@@ -214,9 +217,35 @@ export function createRedis(
 ): Cluster;
 export function createRedis(url: string, name: string, options?: CreateRedisOptions): RedisClient;
 export function createRedis(url: string, name: string, options: CreateRedisOptions = {}): RedisClient {
-  return options.cluster === true
-    ? createCluster(url, name, options.failFast)
-    : createSingle(url, name, options.failFast);
+  const client =
+    options.cluster === true
+      ? createCluster(url, name, options.failFast)
+      : createSingle(url, name, options.failFast);
+  if (options.failFast === true) {
+    // A one-shot command's connection errors surface as its commands' failures (see `reachable`), not as
+    // ioredis's "Unhandled error event" stack traces on every reconnect attempt.
+    client.on('error', (err: Error) => lastErrors.set(client, err));
+  }
+  return client;
+}
+
+const lastErrors = new WeakMap<RedisClient, Error>();
+
+/**
+ * Resolves once a fail-fast connection (`failFast: true`) answers; otherwise throws a clear error naming the
+ * Redis (password hidden), why it could not be reached, and the fix — not ioredis's retry-limit message.
+ */
+export async function reachable(redis: RedisClient, url: string): Promise<void> {
+  try {
+    await redis.ping();
+  } catch (err) {
+    const why = lastErrors.get(redis)?.message ?? (err instanceof Error ? err.message : String(err));
+    throw new Gh2ccError('network', `Redis at ${redisSeedLabel(url)} is unreachable: ${why}`, {
+      retryable: true,
+      cause: err,
+      fix: 'start Redis there, or point --redis-url / REDIS_URL at the Redis the gh2cc daemon and workers use',
+    });
+  }
 }
 
 /**

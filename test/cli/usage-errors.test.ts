@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { tempDir } from '../helpers/git.ts';
 import { gh2cc } from '../helpers/processes.ts';
+import { freePort } from '../harness/services.ts';
 
 /** Runs gh2cc in an empty folder with no configuration at all: a usage error needs no sandbox or cloud. */
 async function run(args: readonly string[]): Promise<{ code: number | null; lines: string[]; dir: string }> {
@@ -71,6 +72,23 @@ describe.concurrent('--report and --log-file paths', () => {
       expect(lines[0]).toContain(`error: ${flag} ${path(dir)}: `);
       expect(lines[0]).toMatch(reason);
       expect(p.stderr()).not.toMatch(/\n\s+at /);
+    },
+  );
+});
+
+describe.concurrent('an unreachable Redis', () => {
+  it.for(['status', 'status --json', 'sync acme/app', 'sync acme/app --wait'])(
+    'gh2cc %s says which Redis, why, and the fix — no stack traces, no password — and exits 1',
+    async (line, { expect }) => {
+      const port = await freePort();
+      const dir = await tempDir('gh2cc-redis-away-');
+      const p = gh2cc(line.split(' '), { REDIS_URL: `redis://:not-shown-pw@127.0.0.1:${port}` }, dir);
+      expect(await p.exited).toBe(1);
+      expect(p.stdout()).toBe('');
+      expect(p.stderr().trimEnd().split('\n')).toEqual([
+        `error: Redis at redis://:***@127.0.0.1:${port} is unreachable: connect ECONNREFUSED 127.0.0.1:${port}`,
+        'fix: start Redis there, or point --redis-url / REDIS_URL at the Redis the gh2cc daemon and workers use',
+      ]);
     },
   );
 });
