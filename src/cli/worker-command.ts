@@ -74,7 +74,7 @@ async function runDaemonCli(
     stop.then((s) => ({ signal: s })),
   ]);
   if ('signal' in first) {
-    log.info({ signal: first.signal }, 'stopped before the daemon was ready');
+    log.info({ signal: first.signal }, 'stopped before it was ready (nothing was running yet)');
     setTimeout(() => process.exit(), 100).unref();
     return;
   }
