@@ -93,8 +93,8 @@ export function startWorkers(ctx: JobContext, queues: Gh2ccQueues, options: Work
         // After the move: attemptsMade counts this attempt. A job given up after stalls fails unrecoverably.
         const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
         const repo = `${job.data.owner}/${job.data.repo}`;
-        settleAbandonedSync(ctx, repo, err.message, { final }).catch((e: unknown) =>
-          ctx.log.warn({ err: e, repo }, 'could not record an abandoned sync'),
+        settleAbandonedSync(ctx, { repo, jobId: job.id ?? '', reason: err.message, final }).catch(
+          (e: unknown) => ctx.log.warn({ err: e, repo }, 'could not record an abandoned sync'),
         );
       });
     return worker;

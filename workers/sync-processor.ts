@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { RepoResult } from '../src/core/repo-result.ts';
 import type { JobContext } from '../src/jobs/job-context.ts';
@@ -26,6 +27,7 @@ export function createSyncProcessor(ctx: JobContext, shutdown: AbortSignal, obse
         attempts: job.opts.attempts ?? 1,
         signal: AbortSignal.any([shutdown, lockLost]),
         onProgress: progressOf(job),
+        syncingBy: { job: job.id ?? '', run: randomUUID() },
       }).catch(rethrowForQueue),
     );
     if (!held.held) return delayWhileHeld(job, token);

@@ -23,6 +23,8 @@ export interface SyncJobRun {
   readonly attempts: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: SyncProgress) => void;
+  /** The BullMQ job and this run of it: recorded with `syncing` (see RepoState.syncingBy). */
+  readonly syncingBy?: { readonly job: string; readonly run: string };
 }
 
 export type SyncJobOutcome =
@@ -74,7 +76,13 @@ export async function runSyncJob(
       return undefined;
     }
     stopped = undefined;
-    return { ...current, state: 'syncing', lastSyncStartedAt: startedAt.toISOString() };
+    const { syncingBy: _earlier, ...rest } = current;
+    return {
+      ...rest,
+      state: 'syncing',
+      lastSyncStartedAt: startedAt.toISOString(),
+      ...(run.syncingBy === undefined ? {} : { syncingBy: run.syncingBy }),
+    };
   };
   let starting = await ctx.state.update(source.fullName, start);
   if (starting === undefined && stopped === undefined) {
@@ -109,13 +117,14 @@ export async function runSyncJob(
     result = await syncRepo(source, prev.target, deps, { ensure: 'always' });
   }
   if (result.status === 'interrupted') {
-    // Back to what it was, unless someone else changed it meanwhile (a reconcile stopping it, say). A state
-    // left `syncing` by a run that died is not brought back: the mirror is behind until the job runs again.
-    await ctx.state.update(source.fullName, (latest) =>
-      latest.state === 'syncing'
-        ? { ...latest, state: prev.state === 'syncing' ? 'behind' : prev.state }
-        : undefined,
-    );
+    // Back to what it was, unless someone else changed it meanwhile: a reconcile stopping it, say, or another
+    // run that took the job (or the next job) over after this one lost its lock. A state left `syncing` by a
+    // run that died is not brought back: the mirror is behind until the job runs again.
+    await ctx.state.update(source.fullName, (latest) => {
+      if (latest.state !== 'syncing' || !sameRun(latest.syncingBy, run.syncingBy)) return undefined;
+      const { syncingBy: _mine, ...rest } = latest;
+      return { ...rest, state: prev.state === 'syncing' ? 'behind' : prev.state };
+    });
     return { kind: 'interrupted' };
   }
   const ok = result.status !== 'failed';
@@ -126,9 +135,10 @@ export async function runSyncJob(
   // The reconcile may have changed the state meanwhile (stopped, archived): the result builds on the latest,
   // and a state renamed away meanwhile is left where it went.
   const recorded = await ctx.state.update(source.fullName, (latest) => {
+    const { syncingBy: _done, ...settled } = latest;
     const next = applySyncResult(
       {
-        ...latest,
+        ...settled,
         archived: source.archived,
         description: source.description,
         // Only a verified sync set (or confirmed) CodeCommit's default branch.
@@ -199,6 +209,11 @@ async function followRenameFirst(ctx: JobContext, source: SourceRepo, log: Logge
       log,
     },
   );
+}
+
+/** Whether a `syncing` was marked by this run (or by a run that recorded none: state from an older gh2cc). */
+function sameRun(marked: RepoState['syncingBy'], mine: SyncJobRun['syncingBy']): boolean {
+  return marked === undefined || mine === undefined || marked.run === mine.run;
 }
 
 function newState(ctx: JobContext, source: SourceRepo): RepoState {

@@ -35,6 +35,11 @@ export interface RepoState {
   readonly syncedPushedAt?: string;
   /** When the last sync started and ended. A sync serves every request made before it started. */
   readonly lastSyncStartedAt?: string;
+  /**
+   * While `syncing`: which sync job, and which run of it (a job can be taken over by another worker while
+   * the run that lost it still ends), so that only that run's own end — or its job's abandonment — settles it.
+   */
+  readonly syncingBy?: { readonly job: string; readonly run: string };
   readonly lastSyncAt?: string;
   readonly lastSuccessAt?: string;
   readonly lastResult?: RepoStatus;

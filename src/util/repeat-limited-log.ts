@@ -18,6 +18,8 @@ export function repeatLimitedWarn(
       return;
     }
     log.warn(seen === undefined || seen.held === 0 ? fields : { ...fields, repeated: seen.held }, msg);
+    // Moved to the end: the oldest entry is the one dropped below.
+    last.delete(key);
     last.set(key, { at: now, held: 0 });
     // Bounded: keys are error messages, and a long outage could see many.
     if (last.size > 100) last.delete(last.keys().next().value as string);

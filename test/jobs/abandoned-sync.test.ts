@@ -19,12 +19,13 @@ const redisUrl = inject('redisUrl');
 const redis = createRedis(redisUrl, 'test-abandoned');
 afterAll(() => redis.quit());
 
-function syncing(repo: string, startedAt: Date): RepoState {
+function syncing(repo: string, startedAt: Date, job?: string): RepoState {
   return {
     ...initialState(repo, repo.split('/')[1] ?? repo),
     state: 'syncing',
     lastSyncStartedAt: startedAt.toISOString(),
     ensuredAt: new Date(startedAt.getTime() - 60_000).toISOString(),
+    ...(job === undefined ? {} : { syncingBy: { job, run: randomUUID() } }),
   };
 }
 
@@ -44,8 +45,7 @@ it('a sync job BullMQ gives up on after its worker died mid-sync leaves the repo
   });
   const queues = openQueues(redis, prefix);
   const log = createLogger({ level: 'silent' });
-  // The run that died: it had marked the repository `syncing` and taken the job when its worker was killed.
-  await state.put(syncing(repo, new Date()));
+  await state.put({ ...syncing(repo, new Date()), state: 'ok' });
   await enqueueSync(
     queues.sync,
     state,
@@ -57,7 +57,9 @@ it('a sync job BullMQ gives up on after its worker died mid-sync leaves the repo
   const jobTaken = new Promise<void>((r) => (taken = r));
   const dying = new Worker(
     QUEUES.sync,
-    async () => {
+    async (job) => {
+      // The run that dies: it marks the repository `syncing`, as a sync does, and its worker is killed.
+      await state.put(syncing(repo, new Date(), job.id));
       taken();
       await new Promise(() => undefined);
     },
@@ -109,6 +111,10 @@ it('a sync job BullMQ gives up on after its worker died mid-sync leaves the repo
     });
     expect(after?.lastError).toContain('job stalled more than allowable limit');
     expect(await queues.sync.getJobCounts('failed')).toMatchObject({ failed: 1 });
+    // In the history too, which `gh2cc sync --wait` and the status page read.
+    expect(await state.history(repo)).toMatchObject([
+      { result: 'failed', refsPushed: 0, error: 'sync abandoned: job stalled more than allowable limit' },
+    ]);
   } finally {
     await workers.close(1000);
     await dying.close(true).catch(() => undefined);
@@ -116,7 +122,7 @@ it('a sync job BullMQ gives up on after its worker died mid-sync leaves the repo
   }
 });
 
-it('an abandoned sync does not overwrite a sync that started after it failed, nor a recorded result', async () => {
+it('an abandoned sync settles only what its own job marked syncing: not another job’s sync, nor a recorded result', async () => {
   const prefix = `{gh2cc-test-${randomUUID().slice(0, 8)}}`;
   const token = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
   const config = loadConfig({
@@ -125,20 +131,31 @@ it('an abandoned sync does not overwrite a sync that started after it failed, no
   const ctx = createJobContext(config, createLogger({ level: 'silent' }), redis, { lockDurationMs: 5000 });
   const state = ctx.state;
   const failedAt = Date.now();
-  await state.put(syncing('o/later', new Date(failedAt + 50)));
-  await state.put({ ...syncing('o/recorded', new Date(failedAt - 50)), state: 'behind' });
-  await state.put(syncing('o/retried', new Date(failedAt - 50)));
-  expect(await settleAbandonedSync(ctx, 'o/later', 'boom', { final: true, failedAt })).toBeUndefined();
-  expect(await settleAbandonedSync(ctx, 'o/recorded', 'boom', { final: true, failedAt })).toBeUndefined();
-  expect(await settleAbandonedSync(ctx, 'o/gone', 'boom', { final: true, failedAt })).toBeUndefined();
+  const settle = (repo: string, jobId: string, final = true, reason = 'boom') =>
+    settleAbandonedSync(ctx, { repo, jobId, reason, final, failedAt });
+  // The next job for the repository is syncing it now (it took the repository once the dead run's lock lapsed).
+  await state.put(syncing('o/taken-over', new Date(failedAt - 5_000), 'job-2'));
+  await state.put({ ...syncing('o/recorded', new Date(failedAt - 50), 'job-1'), state: 'behind' });
+  // Marked by an older gh2cc (no job recorded): only the time tells.
+  await state.put(syncing('o/legacy-later', new Date(failedAt + 50)));
+  await state.put(syncing('o/legacy', new Date(failedAt - 50)));
+  await state.put(syncing('o/retried', new Date(failedAt - 50), 'job-1'));
+  // Queued as o/old-name; the sync followed GitHub's rename and marked o/new-name.
+  await state.put(syncing('o/new-name', new Date(failedAt - 50), 'job-9'));
+  expect(await settle('o/taken-over', 'job-1')).toBeUndefined();
+  expect(await settle('o/recorded', 'job-1')).toBeUndefined();
+  expect(await settle('o/legacy-later', 'job-1')).toBeUndefined();
+  expect(await settle('o/gone', 'job-1')).toBeUndefined();
+  expect(await settle('o/legacy', 'job-1')).toMatchObject({ state: 'failing' });
+  expect(await settle('o/old-name', 'job-9')).toMatchObject({ repo: 'o/new-name', state: 'failing' });
   // Not final: BullMQ will try again, so the mirror is behind, not failing. The reason is sanitised.
-  const retried = await settleAbandonedSync(ctx, 'o/retried', `boom with ${token}`, {
-    final: false,
-    failedAt,
-  });
+  const retried = await settle('o/retried', 'job-1', false, `boom with ${token}`);
   expect(retried).toMatchObject({ state: 'behind', consecutiveFailures: 1 });
   expect(retried?.lastError).toBe('sync abandoned: boom with **redacted**');
-  expect((await state.get('o/later'))?.state).toBe('syncing');
+  expect(retried?.syncingBy).toBeUndefined();
+  expect((await state.get('o/taken-over'))?.state).toBe('syncing');
   expect((await state.get('o/recorded'))?.state).toBe('behind');
+  expect((await state.get('o/legacy-later'))?.state).toBe('syncing');
   expect(await state.get('o/gone')).toBeUndefined();
+  expect(await state.history('o/taken-over')).toEqual([]);
 });

@@ -59,4 +59,32 @@ describe('the sync job, stopped by a shutdown before it finished', () => {
   it('does not put back a `syncing` left by a run that died: the mirror is behind until the job runs again', async () => {
     expect(await interruptedFrom('syncing')).toBe('behind');
   });
+
+  it('leaves alone the `syncing` of the run that took over after this one lost its lock', async () => {
+    const repo = `${ORG}/app`;
+    await ctx.state.put({ ...initialState(repo, 'app'), state: 'ok', ensuredAt: '2026-11-27T09:00:00.000Z' });
+    const lockLost = new AbortController();
+    const other = { job: 'job-1', run: 'the-run-that-took-over' };
+    let takenOver: Promise<unknown> | undefined;
+    const outcome = await runSyncJob(
+      ctx,
+      { owner: ORG, repo: 'app', reason: 'manual', requestedAt: Date.now() },
+      {
+        log,
+        attempt: 1,
+        attempts: 3,
+        signal: lockLost.signal,
+        syncingBy: { job: 'job-1', run: 'this-run' },
+        onProgress: (p) => {
+          if (p.phase !== 'ensure' || takenOver !== undefined) return;
+          // This run's lock lapsed; another worker took the job and marked the repository for its own run.
+          lockLost.abort();
+          takenOver = ctx.state.update(repo, (s) => ({ ...s, state: 'syncing', syncingBy: other }));
+        },
+      },
+    );
+    await takenOver;
+    expect(outcome.kind).toBe('interrupted');
+    expect(await ctx.state.get(repo)).toMatchObject({ state: 'syncing', syncingBy: other });
+  });
 });
