@@ -39,12 +39,30 @@ export interface FilterResult {
   readonly skipped: { readonly repo: SourceRepo; readonly reason: string }[];
 }
 
+type Matcher = (name: string) => boolean;
+
+// Compiled once per filter (the config's): the webhook route filters every delivery, one repository at a time.
+const compiled = new WeakMap<RepoFilter, { include?: Matcher; exclude?: Matcher }>();
+
+function matchers(filter: RepoFilter): { include?: Matcher; exclude?: Matcher } {
+  let m = compiled.get(filter);
+  if (m === undefined) {
+    m = {
+      ...(filter.include !== undefined && filter.include.length > 0
+        ? { include: picomatch([...filter.include]) }
+        : {}),
+      ...(filter.exclude !== undefined && filter.exclude.length > 0
+        ? { exclude: picomatch([...filter.exclude]) }
+        : {}),
+    };
+    compiled.set(filter, m);
+  }
+  return m;
+}
+
 /** Applies the user's filters; every skipped repo carries the reason, for the plan and the report. */
 export function filterRepos(repos: readonly SourceRepo[], filter: RepoFilter): FilterResult {
-  const include =
-    filter.include !== undefined && filter.include.length > 0 ? picomatch([...filter.include]) : undefined;
-  const exclude =
-    filter.exclude !== undefined && filter.exclude.length > 0 ? picomatch([...filter.exclude]) : undefined;
+  const { include, exclude } = matchers(filter);
   const since = filter.pushedSince === undefined ? undefined : Date.parse(filter.pushedSince);
   const kept: SourceRepo[] = [];
   const skipped: { repo: SourceRepo; reason: string }[] = [];

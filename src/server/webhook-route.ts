@@ -72,8 +72,8 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 /** The JSON body: sent as is (`application/json`) or as the `payload` field of a form. */
-function parsePayload(raw: Buffer, contentType: string): WebhookPayload | undefined {
-  let text = raw.toString('utf8');
+function parsePayload(body: string, contentType: string): WebhookPayload | undefined {
+  let text = body;
   if (contentType.startsWith('application/x-www-form-urlencoded')) {
     const field = new URLSearchParams(text).get('payload');
     if (field === null) return undefined;
@@ -145,10 +145,12 @@ export function registerWebhookRoute(app: HttpServer, options: WebhookRouteOptio
     scope.post(options.path, { bodyLimit: MAX_WEBHOOK_BYTES }, async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const signature = header(request, 'x-hub-signature-256');
+      // Decoded once: the signature is checked over this text, and the same text is parsed.
+      const text = raw.toString('utf8');
       const valid =
         signature !== undefined &&
-        raw.length > 0 &&
-        (await verifyWithFallback(first, raw.toString('utf8'), signature, others)) === true;
+        text !== '' &&
+        (await verifyWithFallback(first, text, signature, others)) === true;
       if (!valid) {
         metrics.webhookSignatureFailures.inc();
         return answer(request, reply, 401, 'rejected', {
@@ -163,7 +165,7 @@ export function registerWebhookRoute(app: HttpServer, options: WebhookRouteOptio
         });
       // The request's logger carries the delivery id already (its request id; see createHttpServer).
       const log = request.log;
-      const payload = parsePayload(raw, request.headers['content-type'] ?? '');
+      const payload = parsePayload(text, request.headers['content-type'] ?? '');
       if (payload === undefined)
         return answer(request, reply, 400, 'rejected', { message: 'the body is not a JSON object' });
 
