@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config/schema.ts';
 import { ownerOf } from '../config/owner-of.ts';
+import { ConfigError } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { defaultLogFile } from '../util/file-logger.ts';
 import type { MigrationPlan } from '../migrate/plan-migration.ts';
@@ -76,6 +77,7 @@ export async function runMigrateCli(
   if (opts.logFile !== undefined) await checkOutputPath('--log-file', opts.logFile);
   const config = await loadCliConfig(opts.config, migrateOverrides(opts), env);
   ownerOf(config); // a usage error is reported before anything else starts
+  queueUrl(opts, config);
   const logFile = defaultLogFile(opts.logFile, 'migrate', config.log.dir, env);
   const log = openLogFile(logFile, opts.logLevel ?? config.log.level, opts.logFile !== undefined);
   const { createMirrorContext } = await import('../mirror/mirror-context.ts');
@@ -91,6 +93,20 @@ export async function runMigrateCli(
   } finally {
     dispose();
   }
+}
+
+/**
+ * The Redis a queued migration uses: `--redis-url`, or with `--queue` the configured one (REDIS_URL or
+ * redis.url), which keeps a password out of the process list. Undefined: the migration runs in this process.
+ */
+function queueUrl(opts: MigrateCliOptions, config: Config): string | undefined {
+  if (opts.redisUrl !== undefined) return opts.redisUrl;
+  if (opts.queue !== true) return undefined;
+  if (config.redis.url === undefined)
+    throw new ConfigError([
+      { path: 'redis.url', message: 'required by --queue: the workers’ Redis (REDIS_URL or --redis-url)' },
+    ]);
+  return config.redis.url;
 }
 
 async function planAndRun(
@@ -163,11 +179,12 @@ async function planAndRun(
   };
   try {
     const { runInProcess, runOnQueue } = await import('../migrate/run-migration.ts');
+    const queue = queueUrl(opts, config);
     const results =
-      opts.redisUrl === undefined
+      queue === undefined
         ? await runInProcess(ctx, plan.repos, runOptions, events)
         : await runOnQueue(
-            { url: opts.redisUrl, prefix: config.redis.prefix },
+            { url: queue, prefix: config.redis.prefix },
             plan.owner,
             plan.repos,
             runOptions,
@@ -177,7 +194,7 @@ async function planAndRun(
     display.stop();
     const report = buildReport(
       plan.owner,
-      opts.redisUrl === undefined ? 'in-process' : 'queue',
+      queue === undefined ? 'in-process' : 'queue',
       started,
       results,
       plan.skipped,

@@ -26,6 +26,7 @@ export interface MigrateCliOptions extends AwsCliOptions {
   incrementCommits?: number;
   cacheDir?: string;
   redisUrl?: string;
+  queue?: boolean;
   dryRun?: boolean;
   json?: boolean;
   yes?: boolean;
@@ -111,8 +112,12 @@ export function addMigrateOptions(cmd: Command): Command {
     )
     .option('--cache-dir <dir>', 'local mirror cache (default ~/.local/state/gh2cc/cache; GH2CC_CACHE_DIR)')
     .option(
+      '--queue',
+      'enqueue per-repo jobs for `gh2cc worker` processes instead of running in-process, on the Redis of REDIS_URL (or redis.url in the config file)',
+    )
+    .option(
       '--redis-url <url>',
-      'enqueue per-repo jobs on this Redis for `gh2cc worker` processes instead of running in-process',
+      'like --queue, on this Redis (a password in it shows in the process list: prefer REDIS_URL with --queue)',
     )
     .option('--dry-run', 'print the plan and change nothing')
     .option(

@@ -34,6 +34,13 @@ export function addSecret(value: string | undefined | null): void {
   }
 }
 
+const CREDENTIAL_COMMANDS = new Set(['auth', 'hello', 'migrate']);
+
+function isCredentialCommand(value: object): boolean {
+  const { name, args } = value as { name?: unknown; args?: unknown };
+  return typeof name === 'string' && CREDENTIAL_COMMANDS.has(name.toLowerCase()) && Array.isArray(args);
+}
+
 export function sanitize(text: string): string {
   if (pattern === undefined) return text;
   pattern.lastIndex = 0;
@@ -55,6 +62,9 @@ export function sanitizeValue(value: unknown, depth = 0): unknown {
   if (Buffer.isBuffer(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = sanitizeValue(v, depth + 1);
+  // A Redis command that carries a password, as ioredis attaches it to an error (`AUTH pw` refused): its
+  // arguments go whatever their length (a password shorter than a registered secret's minimum included).
+  if (isCredentialCommand(value)) out['args'] = [REDACTED];
   return out;
 }
 

@@ -76,6 +76,16 @@ describe.concurrent('--report and --log-file paths', () => {
   );
 });
 
+describe.concurrent('migrate --queue', () => {
+  it('without a Redis configured is a configuration error naming the setting, exit 2', async ({ expect }) => {
+    const r = await run(['migrate', '--org', 'acme', '--queue', '--dry-run']);
+    expect(r.code).toBe(2);
+    expect(r.lines).toEqual([
+      'config error: redis.url: required by --queue: the workers’ Redis (REDIS_URL or --redis-url)',
+    ]);
+  });
+});
+
 describe.concurrent('an unreachable Redis', () => {
   it.for(['status', 'status --json', 'sync acme/app', 'sync acme/app --wait'])(
     'gh2cc %s says which Redis, why, and the fix — no stack traces, no password — and exits 1',

@@ -56,8 +56,8 @@ describe('migrate --redis-url with two gh2cc worker processes', () => {
         'migrate',
         '--org',
         'qorg',
-        '--redis-url',
-        redisUrl,
+        // On the Redis of REDIS_URL, as the workers: no Redis URL (nor its password) on the command line.
+        '--queue',
         '--increment-commits',
         '40',
         '--report',

@@ -74,6 +74,23 @@ describe('createRedis: passwords', () => {
     );
   });
 
+  it('never logs a wrong password, however short, from the error of the AUTH Redis refused', async () => {
+    const url = `redis://:pw1@127.0.0.1:${redis?.port ?? 0}`;
+    const client = createRedis(url, 'test-wrong-password', { failFast: true });
+    const out = capture();
+    const log = createLogger({ destination: out.stream, level: 'debug' });
+    const refused = new Promise<Error>((resolve) => client.once('error', resolve));
+    const err = await refused;
+    client.disconnect();
+    // ioredis attaches the refused command, with its arguments, to the error it emits.
+    expect(JSON.stringify(err)).toContain('"pw1"');
+    log.warn({ err }, 'worker error (Redis unreachable?)');
+    const text = out.text();
+    expect(text).toMatch(/WRONGPASS|invalid password|NOAUTH/i);
+    expect(text).not.toContain('pw1');
+    expect(text).toContain('"args":["**redacted**"]');
+  });
+
   it('rejects an unusable URL with a config error that says how to fix it, without its password', () => {
     const scheme = configError(() => createRedis('http://127.0.0.1:6379', 'test'));
     expect(scheme.code).toBe('config');
