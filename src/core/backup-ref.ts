@@ -12,6 +12,7 @@ import type { RefMap } from './ref-plan.ts';
  * `isValidBranchName` and enforced by the sandbox's git side too); whether CodeCommit keeps refs outside
  * `refs/heads/` and `refs/tags/` is not, so gh2cc does not rely on it. The time in the name is what expiry
  * reads, so no other state is needed; the tip prefix keeps two backups of one ref in one second apart.
+ * A branch holds commits only, so an annotated tag's backup holds the commit the tag points to (push-steps.ts).
  * A GitHub branch under the prefix is not mirrored (the name is reserved), and nothing but expiry ever
  * deletes a ref under it: the sync's pruning leaves the namespace alone.
  */

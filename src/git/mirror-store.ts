@@ -135,6 +135,30 @@ export class MirrorStore {
     );
   }
 
+  /**
+   * The commit each object comes to once tags are peeled (a commit maps to itself), for objects in the store;
+   * an object that peels to no commit (a tag of a tree or blob) or is missing is left out.
+   */
+  async peelToCommits(shas: Iterable<string>): Promise<Map<string, string>> {
+    const list = [...new Set(shas)];
+    if (list.length === 0) return new Map();
+    // One line out per line in, in order: "<commit> commit" or "<expr> missing" (or an ambiguity note).
+    const { stdout } = await runGit(this.dir, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+      input: `${list.map((sha) => `${sha}^{commit}`).join('\n')}\n`,
+      what: 'peel objects',
+    });
+    const out = new Map<string, string>();
+    stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .forEach((line, i) => {
+        const [commit = '', type = ''] = line.trim().split(' ');
+        const sha = list[i];
+        if (sha !== undefined && type === 'commit' && /^[0-9a-f]{40,64}$/.test(commit)) out.set(sha, commit);
+      });
+    return out;
+  }
+
   /** First-parent commits reachable from `sha` but not from `exclude`, oldest first. */
   async firstParentCommits(sha: string, exclude: readonly string[]): Promise<string[]> {
     const input = [sha, ...exclude.map((e) => `^${e}`)].join('\n');

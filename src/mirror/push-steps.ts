@@ -36,6 +36,38 @@ async function fetchMissingTips(s: RepoSession, updates: readonly RefUpdateSpec[
 }
 
 /**
+ * Backups are branches, and git refuses a branch that points at anything but a commit: an annotated tag's
+ * backup holds the commit the tag points to. Their tips are fetched from CodeCommit first when the store
+ * lacks them. A tag of a tree or blob cannot be kept in a branch: it gets no backup (and so is left as it is,
+ * with a warning).
+ */
+async function branchable(
+  s: RepoSession,
+  step: PushStep,
+  warnings: string[],
+  unprotected: Set<string>,
+): Promise<PushStep> {
+  await fetchMissingTips(s, step.updates);
+  const commits = await s.store.peelToCommits(
+    step.updates.flatMap((u) => (u.sha === undefined ? [] : [u.sha])),
+  );
+  const updates: RefUpdateSpec[] = [];
+  const unkept: string[] = [];
+  for (const u of step.updates) {
+    const commit = u.sha === undefined ? undefined : commits.get(u.sha);
+    if (commit === undefined) {
+      unkept.push(u.backupOf ?? u.ref);
+      if (u.backupOf !== undefined) unprotected.add(u.backupOf);
+    } else updates.push({ ...u, sha: commit });
+  }
+  if (unkept.length > 0)
+    warnings.push(
+      `${unkept.length} ref(s) point at no commit, so no backup branch can keep them; they were left as they are: ${unkept.slice(0, 5).join(', ')}`,
+    );
+  return { ...step, updates };
+}
+
+/**
  * Step 4: runs the planned pushes in order, each retried on transient failures, recording what each one
  * set on CodeCommit as it lands; the run may stop between any two. Refs CodeCommit refused because they
  * changed meanwhile (the lease failed) are reported. Backups go first, in pushes of their own (CodeCommit has
@@ -53,12 +85,13 @@ export async function pushSteps(s: RepoSession, steps: readonly PushStep[]): Pro
   s.progress('push', 0, steps.length);
   for (const [i, planned] of steps.entries()) {
     checkpoint(s.deps.signal);
-    const step =
+    const filtered =
       unprotected.size === 0 || planned.kind === 'backups'
         ? planned
         : { ...planned, updates: planned.updates.filter((u) => !unprotected.has(u.ref)) };
+    if (filtered.updates.length === 0) continue;
+    const step = planned.kind === 'backups' ? await branchable(s, filtered, warnings, unprotected) : filtered;
     if (step.updates.length === 0) continue;
-    if (step.kind === 'backups') await fetchMissingTips(s, step.updates);
     const rejected = await s.retry(`push ${step.kind} ${i + 1}/${steps.length}`, async () =>
       pushUpdates(s.store, s.url, await s.deps.remote.auth(s.target), step.updates, {
         signal: s.deps.signal,
