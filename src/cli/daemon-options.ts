@@ -34,7 +34,10 @@ export function parseQueues(processed: readonly QueueKind[]) {
 /** Options `worker` and `daemon` share. */
 export function addWorkerOptions(cmd: Command, processed: readonly QueueKind[]): Command {
   return addAwsOptions(cmd.option('-c, --config <file>', 'YAML config file'))
-    .option('--redis-url <url>', 'Redis holding the queues (env REDIS_URL; rediss:// for TLS)')
+    .option(
+      '--redis-url <url>',
+      'Redis holding the queues (env REDIS_URL, which keeps a password out of the process list; rediss:// for TLS)',
+    )
     .option(
       '--concurrency <n>',
       'jobs at once per queue in this process (default daemon.concurrency, 4)',

@@ -68,7 +68,10 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .command('status')
     .description('Every mirrored repository: state, last successful sync, lag, last error')
     .option('-c, --config <file>', 'YAML config file')
-    .option('--redis-url <url>', 'the daemon’s Redis (env REDIS_URL)')
+    .option(
+      '--redis-url <url>',
+      'the daemon’s Redis (env REDIS_URL, which keeps a password out of the process list)',
+    )
     .option('--json', 'stdout carries only JSON (schemas/status.v1.schema.json)')
     .action(async (opts: { config?: string; redisUrl?: string; json?: boolean }) => {
       const { store, close } = await redisForCli(opts, ctx.env);

@@ -67,7 +67,10 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
       parseRepo(v, prev),
     )
     .option('-c, --config <file>', 'YAML config file')
-    .option('--redis-url <url>', 'the daemon’s Redis (env REDIS_URL)')
+    .option(
+      '--redis-url <url>',
+      'the daemon’s Redis (env REDIS_URL, which keeps a password out of the process list)',
+    )
     .option('--wait', 'wait for each sync to finish and print its result')
     .option('--timeout <seconds>', 'with --wait: give up after this long', parsePositiveInt, 600)
     .option('--json', 'machine-readable output')

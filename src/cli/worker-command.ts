@@ -117,7 +117,10 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       "HTTP only: GitHub's webhook deliveries become jobs in Redis (POST /webhooks/github), plus /healthz, /readyz, /metrics and the status page (/)",
     )
     .option('-c, --config <file>', 'YAML config file')
-    .option('--redis-url <url>', 'Redis holding the queues (env REDIS_URL; rediss:// for TLS)')
+    .option(
+      '--redis-url <url>',
+      'Redis holding the queues (env REDIS_URL, which keeps a password out of the process list; rediss:// for TLS)',
+    )
     .option('--port <port>', 'HTTP port (env GH2CC_PORT, default 8080)', parsePort)
     .option('--host <address>', 'HTTP listen address (env GH2CC_HOST, default 0.0.0.0)')
     .option(
