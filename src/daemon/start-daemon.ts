@@ -58,7 +58,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const { config, log } = options;
   const redis = createRedis(options.redisUrl, 'gh2cc-daemon', { cluster: config.redis.cluster });
   const warnRedis = repeatLimitedWarn(log);
-  redis.on('error', (err: Error) => warnRedis(err.message, { err: err.message }, 'Redis connection error'));
+  // Errors are logged once and then every 30 s while they last; the end of an outage gets a line of its own.
+  let outageSince: number | undefined;
+  redis.on('error', (err: Error) => {
+    outageSince ??= Date.now();
+    warnRedis(err.message, { err: err.message }, 'Redis connection error');
+  });
+  redis.on('ready', () => {
+    if (outageSince === undefined) return;
+    log.info({ downMs: Date.now() - outageSince }, 'Redis reachable again');
+    outageSince = undefined;
+  });
   let ctx: JobContext;
   try {
     ctx = createJobContext(config, log, redis, { lockDurationMs: options.lockDurationMs });
