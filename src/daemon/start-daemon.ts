@@ -60,14 +60,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const warnRedis = repeatLimitedWarn(log);
   // Errors are logged once and then every 30 s while they last; the end of an outage gets a line of its own.
   let outageSince: number | undefined;
+  let outageErrors = 0;
   redis.on('error', (err: Error) => {
     outageSince ??= Date.now();
+    outageErrors += 1;
     warnRedis(err.message, { err: err.message }, 'Redis connection error');
   });
   redis.on('ready', () => {
     if (outageSince === undefined) return;
-    log.info({ downMs: Date.now() - outageSince }, 'Redis reachable again');
+    log.info({ downMs: Date.now() - outageSince, errors: outageErrors }, 'Redis reachable again');
     outageSince = undefined;
+    outageErrors = 0;
   });
   let ctx: JobContext;
   try {

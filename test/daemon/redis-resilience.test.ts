@@ -83,7 +83,7 @@ describe('the daemon against Redis going away, restarting, and Redis Cluster', {
     ).toEqual(names.map((n) => `${ORG}/${n}`).sort());
     expect(w.child.exitCode).toBeNull();
     // The end of the outage gets a line of its own.
-    expect(w.stderr()).toMatch(/"downMs":\d+,"msg":"Redis reachable again"/);
+    expect(w.stderr()).toMatch(/"downMs":\d+,"errors":[1-9]\d*,"msg":"Redis reachable again"/);
   });
 
   it('hands a running job back on SIGTERM (no job lost) and exits within 30 s even while Redis is unreachable', async () => {
