@@ -55,6 +55,9 @@ end
 if KEYS[6] ~= KEYS[7] and redis.call('EXISTS', KEYS[6]) == 1 then redis.call('RENAME', KEYS[6], KEYS[7]) end
 return 1`;
 
+/** A compare-and-set found the state changed since it was read: read again and retry. */
+const CHANGED = Symbol('changed');
+
 /** What a read-modify-write stored, and what it replaced. */
 export interface StateUpdate {
   readonly before: RepoState;
@@ -135,14 +138,10 @@ export class StateStore {
     initial?: RepoState,
   ): Promise<StateUpdate | undefined> {
     const key = repo.toLowerCase();
-    for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt += 1) {
-      const [raw, pending] = await Promise.all([
-        this.#redis.hget(this.#stateKey, key),
-        this.#redis.hget(this.#pendingKey, key),
-      ]);
-      if (raw === null && initial === undefined) return undefined;
-      const before =
-        raw === null ? (initial as RepoState) : withPending(JSON.parse(raw) as RepoState, pending);
+    return this.#compareAndSet(repo, 'written', async () => {
+      const { raw, stored } = await this.#read(key);
+      const before = stored ?? initial;
+      if (before === undefined) return undefined;
       const after = await change(before);
       if (after === undefined) return undefined;
       if (after.repo.toLowerCase() !== key)
@@ -156,15 +155,8 @@ export class StateStore {
         serialize(after),
         raw === null ? '1' : '0',
       );
-      if (set === 1) return { before, after };
-      // Another writer got there first: a moment's jitter, so that a few writers racing do not keep colliding.
-      await delay(Math.random() * 2 * attempt);
-    }
-    throw new Gh2ccError(
-      'conflict',
-      `the state of ${repo} kept changing while it was written (${UPDATE_ATTEMPTS} tries)`,
-      { retryable: true, fix: 'nothing to do: the job is tried again' },
-    );
+      return set === 1 ? { before, after } : CHANGED;
+    });
   }
 
   /**
@@ -178,13 +170,9 @@ export class StateStore {
     change: (current: RepoState) => RepoState | Promise<RepoState>,
   ): Promise<StateUpdate | undefined> {
     const key = from.toLowerCase();
-    for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt += 1) {
-      const [raw, pending] = await Promise.all([
-        this.#redis.hget(this.#stateKey, key),
-        this.#redis.hget(this.#pendingKey, key),
-      ]);
-      if (raw === null) return undefined;
-      const before = withPending(JSON.parse(raw) as RepoState, pending);
+    return this.#compareAndSet(from, 'renamed', async () => {
+      const { raw, stored: before } = await this.#read(key);
+      if (raw === null || before === undefined) return undefined;
       const after = await change(before);
       const moved = await this.#redis.eval(
         RENAME_IF_UNCHANGED,
@@ -201,12 +189,34 @@ export class StateStore {
         raw,
         serialize(after),
       );
-      if (moved === 1) return { before, after };
-      await delay(Math.random() * 2 * attempt);
+      return moved === 1 ? { before, after } : CHANGED;
+    });
+  }
+
+  /** One repository's stored state as written (`raw`, for a compare-and-set) and as read. */
+  async #read(key: string): Promise<{ raw: string | null; stored: RepoState | undefined }> {
+    const [raw, pending] = await Promise.all([
+      this.#redis.hget(this.#stateKey, key),
+      this.#redis.hget(this.#pendingKey, key),
+    ]);
+    return { raw, stored: raw === null ? undefined : withPending(JSON.parse(raw) as RepoState, pending) };
+  }
+
+  /** Runs `attempt` until it no longer finds the state changed under it (`CHANGED`), a bounded number of times. */
+  async #compareAndSet<T>(
+    repo: string,
+    what: string,
+    attempt: () => Promise<T | typeof CHANGED>,
+  ): Promise<T> {
+    for (let n = 1; n <= UPDATE_ATTEMPTS; n += 1) {
+      const result = await attempt();
+      if (result !== CHANGED) return result;
+      // Another writer got there first: a moment's jitter, so that a few writers racing do not keep colliding.
+      await delay(Math.random() * 2 * n);
     }
     throw new Gh2ccError(
       'conflict',
-      `the state of ${from} kept changing while it was renamed (${UPDATE_ATTEMPTS} tries)`,
+      `the state of ${repo} kept changing while it was ${what} (${UPDATE_ATTEMPTS} tries)`,
       { retryable: true, fix: 'nothing to do: the job is tried again' },
     );
   }
