@@ -6,6 +6,7 @@ import { parseLogLevel, parsePositiveInt } from './parse-options.ts';
 export interface DaemonCliOptions extends AwsCliOptions {
   config?: string;
   redisUrl?: string;
+  cacheDir?: string;
   concurrency?: number;
   queues?: QueueKind[];
   lockDuration: number;
@@ -37,6 +38,10 @@ export function addWorkerOptions(cmd: Command, processed: readonly QueueKind[]):
     .option(
       '--redis-url <url>',
       'Redis holding the queues (env REDIS_URL, which keeps a password out of the process list; rediss:// for TLS)',
+    )
+    .option(
+      '--cache-dir <dir>',
+      'this host’s mirror cache (default mirror.cacheDir / GH2CC_CACHE_DIR, else ~/.local/state/gh2cc/cache)',
     )
     .option(
       '--concurrency <n>',

@@ -31,6 +31,7 @@ async function runDaemonCli(
     {
       ...awsOverrides(opts),
       'redis.url': opts.redisUrl,
+      'mirror.cacheDir': opts.cacheDir,
       'daemon.concurrency': opts.concurrency,
       'server.port': opts.port,
       'server.host': opts.host,
@@ -103,7 +104,7 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
     program
       .command('worker')
       .description(
-        'Process gh2cc jobs (sync, reconcile, migrate) from Redis; scale out by running more of them',
+        `Process gh2cc jobs (${PROCESSED_QUEUES.join(', ')}) from Redis; scale out by running more of them`,
       ),
     PROCESSED_QUEUES,
   ).action(async (opts: DaemonFlags) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
@@ -28,11 +29,20 @@ describe('gh2cc worker processes on a shared Redis', { timeout: 240_000 }, () =>
   const running: RunningProcess[] = [];
 
   function worker(name: string, extra: Record<string, string> = {}, args: string[] = []): RunningProcess {
-    const p = gh2cc(['worker', '--concurrency', '2', '--lock-duration', '3000', ...args], {
-      ...env,
-      GH2CC_CACHE_DIR: join(work, `cache-${name}`),
-      ...extra,
-    });
+    // The cache by flag, as the README's "Scaling out" puts it.
+    const p = gh2cc(
+      [
+        'worker',
+        '--cache-dir',
+        join(work, `cache-${name}`),
+        '--concurrency',
+        '2',
+        '--lock-duration',
+        '3000',
+        ...args,
+      ],
+      { ...env, ...extra },
+    );
     running.push(p);
     return p;
   }
@@ -111,6 +121,10 @@ describe('gh2cc worker processes on a shared Redis', { timeout: 240_000 }, () =>
     expect(overlapping).toEqual([]);
     expect(repeated).toEqual([]);
     expect(log.some((e) => e.refs.some((r) => r.ref.startsWith('refs/pull/')))).toBe(false);
+    // Each worker keeps its cache where --cache-dir says.
+    expect(
+      (await readdir(join(work, 'cache-b', ORG))).filter((e) => /^r\d+\.git$/.test(e)).length,
+    ).toBeGreaterThan(0);
   }, 300_000);
 
   it('coalesces 100 sync requests for one repository within a second into at most 2 syncs', async () => {
