@@ -248,23 +248,50 @@ export function registerIamCommand(program: Command, ctx: CliContext): void {
         .default('migrate'),
     )
     .option('--account-id <id>', "the account (default: iam.accountId, else gh2cc's own from STS)")
+    .option(
+      '--prefix <prefix>',
+      'CodeCommit name prefix the repositories get (default migrate.naming.prefix)',
+    )
     .action(
       async (
-        opts: AwsCliOptions & { config?: string; mode: 'migrate' | 'daemon' | 'iam'; accountId?: string },
+        opts: AwsCliOptions & {
+          config?: string;
+          mode: 'migrate' | 'daemon' | 'iam';
+          accountId?: string;
+          prefix?: string;
+        },
       ) => {
         ctx.exitCode = await selfPolicyCommand(opts, ctx.env);
       },
     );
 }
 
+/** Where each setting the policy is built from comes from, for an error that names what to change. */
+const SELF_POLICY_SOURCES: Record<string, string> = {
+  accountId: '--account-id / iam.accountId',
+  region: '--region / AWS_REGION',
+  partition: '--region',
+  iamPath: 'iam.path',
+  repoPrefix: '--prefix / migrate.naming.prefix',
+  kmsKeyArn: 'codecommit.kmsKeyId / GH2CC_KMS_KEY_ID',
+  snsTopicArn: 'notify.snsTopicArn / GH2CC_SNS_TOPIC_ARN',
+  assumeRoleArn: 'aws.assumeRoleArn / GH2CC_ASSUME_ROLE_ARN',
+};
+
 async function selfPolicyCommand(
-  opts: AwsCliOptions & { config?: string; mode: 'migrate' | 'daemon' | 'iam'; accountId?: string },
+  opts: AwsCliOptions & {
+    config?: string;
+    mode: 'migrate' | 'daemon' | 'iam';
+    accountId?: string;
+    prefix?: string;
+  },
   env: CliContext['env'],
 ): Promise<number> {
   const config = await loadCliConfig(
     opts.config,
     {
       ...(opts.accountId === undefined ? {} : { 'iam.accountId': opts.accountId }),
+      'migrate.naming.prefix': opts.prefix,
       ...awsOverrides(opts),
     },
     env,
@@ -280,8 +307,8 @@ async function selfPolicyCommand(
     const { awsCredentialProvider } = await import('../codecommit/aws-credentials.ts');
     account = await callerAccount(config, awsCredentialProvider(config));
   }
-  const { selfPolicy } = await import('../core/self-policy.ts');
-  const doc = selfPolicy(opts.mode, {
+  const { selfPolicy, selfPolicyProblems } = await import('../core/self-policy.ts');
+  const context = {
     partition: account.partition,
     region,
     accountId: account.accountId,
@@ -290,7 +317,21 @@ async function selfPolicyCommand(
     ...(config.codecommit.kmsKeyId === undefined ? {} : { kmsKeyArn: config.codecommit.kmsKeyId }),
     ...(config.notify.snsTopicArn === undefined ? {} : { snsTopicArn: config.notify.snsTopicArn }),
     ...(config.aws.assumeRoleArn === undefined ? {} : { assumeRoleArn: config.aws.assumeRoleArn }),
-  });
+  };
+  const problems = selfPolicyProblems(context);
+  if (problems.length > 0) {
+    printError(`error: cannot build the ${opts.mode} policy:`);
+    for (const p of problems) {
+      const field = p.slice(0, p.indexOf(':'));
+      printError(`  ${SELF_POLICY_SOURCES[field] ?? field}${p.slice(field.length)}`);
+    }
+    if (problems.some((p) => p.startsWith('kmsKeyArn:')))
+      printError(
+        `fix: give the key as its ARN (IAM does not match key operations on an alias): aws kms describe-key --key-id ${config.codecommit.kmsKeyId ?? 'KEY'} --query KeyMetadata.Arn`,
+      );
+    return EXIT_USAGE;
+  }
+  const doc = selfPolicy(opts.mode, context);
   printRaw(`${JSON.stringify(doc, null, 2)}\n`);
   return EXIT_OK;
 }

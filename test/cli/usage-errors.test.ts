@@ -102,3 +102,33 @@ describe.concurrent('an unreachable Redis', () => {
     },
   );
 });
+
+describe.concurrent('iam self-policy', () => {
+  const where = ['--region', 'eu-west-1', '--account-id', '123456789012'];
+
+  it('takes the CodeCommit prefix as --prefix, as the README says', async ({ expect }) => {
+    const p = gh2cc(['iam', 'self-policy', '--prefix', 'gh-', ...where], {}, await tempDir('gh2cc-usage-'));
+    expect(await p.exited, p.stderr()).toBe(0);
+    const doc = JSON.parse(p.stdout()) as { Statement: { Resource: string | string[] }[] };
+    expect(doc.Statement.flatMap((s) => s.Resource)).toContain(
+      'arn:aws:codecommit:eu-west-1:123456789012:gh-*',
+    );
+  });
+
+  it('a KMS key given as an alias is a config error naming the setting and how to find the ARN, not a crash', async ({
+    expect,
+  }) => {
+    const p = gh2cc(
+      ['iam', 'self-policy', ...where],
+      { GH2CC_KMS_KEY_ID: 'alias/my-key' },
+      await tempDir('gh2cc-usage-'),
+    );
+    expect(await p.exited).toBe(2);
+    expect(p.stdout()).toBe('');
+    expect(p.stderr().trimEnd().split('\n')).toEqual([
+      'error: cannot build the migrate policy:',
+      '  codecommit.kmsKeyId / GH2CC_KMS_KEY_ID: expected a KMS key ARN (…:key/ID), got "alias/my-key"',
+      'fix: give the key as its ARN (IAM does not match key operations on an alias): aws kms describe-key --key-id alias/my-key --query KeyMetadata.Arn',
+    ]);
+  });
+});
