@@ -101,11 +101,12 @@ function simple(
   name: string,
   commits: number,
   extraFiles: Readonly<Record<string, string>> = {},
+  branch = 'main',
 ): FastImportStream {
   const s = new FastImportStream();
   for (let i = 1; i <= commits; i += 1) {
     s.commit({
-      branch: 'refs/heads/main',
+      branch: `refs/heads/${branch}`,
       message: `${name}: change ${i}`,
       files: i === 1 ? { 'README.md': `# ${name}\n`, ...extraFiles } : { 'CHANGELOG.md': `change ${i}\n` },
     });
@@ -146,7 +147,7 @@ export async function seedDemo(githubDir: string, size: DemoSize = DEFAULT_DEMO_
     bareRepo(join(org, 'old-monolith.git'), simple('old-monolith', 5)),
     bareRepo(join(org, 'empty-repo.git')),
     bareRepo(join(org, 'design-assets.git'), lfsPointers()),
-    bareRepo(join(org, 'web-frontend.git'), simple('web-frontend', 8), 'trunk'),
+    bareRepo(join(org, 'web-frontend.git'), simple('web-frontend', 8, {}, 'trunk'), 'trunk'),
   ]);
   const meta = {
     type: 'Organization',

@@ -27,6 +27,8 @@ describe('gh2cc demo', () => {
     const log = await readPushLog(join(dir, 'sandbox', 'codecommit', 'push-log.jsonl'));
     expect(log.every((e) => e.refs.length <= 4000)).toBe(true);
     expect(log.flatMap((e) => e.refs).some((r) => r.ref.startsWith('refs/pull/'))).toBe(false);
+    // web-frontend's default branch is trunk on both sides.
+    expect(byRepo.get('demo-org/web-frontend')?.heads?.codecommit).toMatch(/^[0-9a-f]{40}$/);
 
     // The limit is real: the same repo pushed the naive way (one mirror push) is refused.
     const sandbox = await startSandbox({ dir: join(dir, 'sandbox'), log: createLogger({ level: 'silent' }) });
@@ -51,6 +53,31 @@ describe('gh2cc demo', () => {
       expect(naive.stderr).toContain('Too many reference update commands');
       expect((await lsRemote(dir, join(sandbox.codecommitDir, 'repos', 'naive-ref-heavy.git'))).size).toBe(0);
       expect((await lsRemote(dir, join(sandbox.codecommitDir, 'repos', 'ref-heavy.git'))).size).toBe(4501);
+
+      // The README's next step after the demo: `gh2cc drift` finds the two sides in step, settings included.
+      // (This sandbox came back on another port, and descriptions name GitHub's URL: the port is left out.)
+      const drift = gh2cc(
+        ['drift', '--json'],
+        { ...sandbox.info.env, GH2CC_CACHE_DIR: join(dir, 'cache'), GH2CC_ORG: 'demo-org' },
+        dir,
+      );
+      expect(await drift.exited, drift.stderr()).toBeLessThanOrEqual(3);
+      const found = JSON.parse(drift.stdout()) as {
+        repos: {
+          repo: string;
+          refs: unknown[];
+          settings: { setting: string; expected: string; codecommit: string }[];
+        }[];
+      };
+      const portless = (v: string) => v.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1');
+      const drifted = found.repos.flatMap((r) => [
+        ...r.refs.map((ref) => ({ repo: r.repo, ref })),
+        ...r.settings
+          .filter((x) => portless(String(x.expected)) !== portless(String(x.codecommit)))
+          .map((x) => ({ repo: r.repo, ...x })),
+      ]);
+      expect(found.repos).toHaveLength(9);
+      expect(drifted).toEqual([]);
     } finally {
       await sandbox.close();
     }
