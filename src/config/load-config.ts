@@ -168,6 +168,8 @@ export async function readConfigFile(path: string): Promise<unknown> {
 export interface Requirement {
   readonly key: string;
   readonly why: string;
+  /** The variable to suggest, when it is not the key's own (an Enterprise Server's token). */
+  readonly env?: string;
 }
 
 /** Commands state which keys they need; a missing one becomes a ConfigError naming the key and env var. */
@@ -178,7 +180,7 @@ export function requireKeys(config: Config, requirements: readonly Requirement[]
       return v === undefined || v === '';
     })
     .map((r) => {
-      const env = envKeyFor(r.key);
+      const env = r.env ?? envKeyFor(r.key);
       return {
         path: r.key,
         message: `required ${r.why}${env === undefined ? '' : ` (set ${env} or ${r.key} in the config file)`}`,

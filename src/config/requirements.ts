@@ -17,16 +17,23 @@ export function mirrorRequirements(config: Config): Requirement[] {
           { key: 'github.appId', why: 'to authenticate as a GitHub App (GITHUB_APP_ID)' },
           { key: 'github.appPrivateKey', why: "the App's private key (GITHUB_APP_PRIVATE_KEY)" },
         ]
-      : [{ key: 'github.token', why: `to read GitHub${tokenHint(config.github.apiUrl)}` }]),
+      : [githubTokenRequirement(config.github.apiUrl)]),
     { key: 'aws.region', why: 'for CodeCommit' },
   ];
 }
 
-/** An Enterprise Server takes its own token variable, as for the gh CLI (github-env.ts). */
-function tokenHint(apiUrl: string): string {
+/**
+ * An Enterprise Server takes its own token variable, as for the gh CLI (github-env.ts): GITHUB_TOKEN is not
+ * suggested for one named by GH_HOST, where it would be ignored.
+ */
+function githubTokenRequirement(apiUrl: string): Requirement {
   return takesGithubComTokens(apiUrl)
-    ? ' (GH_TOKEN works too; or a GitHub App: GITHUB_APP_ID)'
-    : ` at ${new URL(apiUrl).host}: GH_ENTERPRISE_TOKEN (or a GitHub App: GITHUB_APP_ID)`;
+    ? { key: 'github.token', why: 'to read GitHub (GH_TOKEN works too; or a GitHub App: GITHUB_APP_ID)' }
+    : {
+        key: 'github.token',
+        why: `to read GitHub at ${new URL(apiUrl).host} (or a GitHub App: GITHUB_APP_ID)`,
+        env: 'GH_ENTERPRISE_TOKEN',
+      };
 }
 
 /** `worker`, `daemon` and `serve` keep their queues in Redis. */

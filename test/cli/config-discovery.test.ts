@@ -103,7 +103,9 @@ describe.concurrent("the gh CLI's variables", () => {
     );
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(
-      /^github\.token: required to read GitHub at ghe\.example\.com: GH_ENTERPRISE_TOKEN/m,
+      /^github\.token: required to read GitHub at ghe\.example\.com \(or a GitHub App: GITHUB_APP_ID\) \(set GH_ENTERPRISE_TOKEN or github\.token in the config file\)$/m,
     );
+    // GITHUB_TOKEN is not suggested: with GH_HOST alone, it is never sent to that host.
+    expect(none.stderr).not.toContain('GITHUB_TOKEN');
   });
 });
