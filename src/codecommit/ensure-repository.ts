@@ -5,12 +5,13 @@ import {
   ListBranchesCommand,
   ListTagsForResourceCommand,
   TagResourceCommand,
+  UntagResourceCommand,
   UpdateDefaultBranchCommand,
   UpdateRepositoryDescriptionCommand,
   type CodeCommitClient,
   type RepositoryMetadata,
 } from '@aws-sdk/client-codecommit';
-import { ownedBy, repoDescription, repoTags } from '../core/repo-tags.ts';
+import { ownedBy, repoDescription, repoTags, TOPIC_TAG_PREFIX } from '../core/repo-tags.ts';
 import type { SourceRepo } from '../core/repo-filter.ts';
 import { Gh2ccError } from '../util/errors.ts';
 import { awsErrorName as errorName, classifyAwsError } from './classify-aws-error.ts';
@@ -148,6 +149,9 @@ export async function ensureRepository(
     const changed = Object.fromEntries(Object.entries(tags).filter(([k, v]) => current[k] !== v));
     if (Object.keys(changed).length > 0)
       await client.send(new TagResourceCommand({ resourceArn: arn, tags: changed }));
+    // A topic removed on GitHub: its tag goes too (only gh2cc's topic tags; any other tag is someone else's).
+    const stale = Object.keys(current).filter((k) => k.startsWith(TOPIC_TAG_PREFIX) && !(k in tags));
+    if (stale.length > 0) await client.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: stale }));
     if ((existing.repositoryDescription ?? '') !== description) {
       await client.send(
         new UpdateRepositoryDescriptionCommand({ repositoryName: name, repositoryDescription: description }),

@@ -4,6 +4,7 @@ import {
   type PolicyDocument,
   type PolicyStatement,
 } from './iam-policy.ts';
+import { TOPIC_TAG_PREFIX } from './repo-tags.ts';
 
 /**
  * The least-privilege IAM policy for gh2cc's own identity, generated from one table of the AWS calls the code
@@ -37,6 +38,7 @@ export interface SelfPolicyContext {
  * What an action is allowed on:
  * - `repository`: repositories under the prefix;
  * - `repository-own-tags`: the same, for tag writes of gh2cc's own keys (`gh2cc:*`) only;
+ * - `repository-topic-tags`: the same, for removing GitHub topic tags (`github-topic:*`) only;
  * - `iam-group`, `iam-policy`: groups and policies under the IAM path;
  * - `iam-group-attach`, `iam-role-attach`: attaching to or detaching from any group under the path / any role,
  *   only policies under the path; `iam-user-detach`: detaching them from any user (before deleting one);
@@ -48,6 +50,7 @@ export interface SelfPolicyContext {
 export type SelfPolicyResource =
   | 'repository'
   | 'repository-own-tags'
+  | 'repository-topic-tags'
   | 'iam-group'
   | 'iam-group-attach'
   | 'iam-policy'
@@ -205,6 +208,12 @@ export const SELF_POLICY_CALLS: readonly SelfPolicyCall[] = [
       ['TagResource', 'repository-own-tags', ['iam'], 'iam apply writes team tags (gh2cc:*) only'],
       ['UntagResource', 'repository-own-tags', ['iam'], 'iam apply removes team tags (gh2cc:*) only'],
       [
+        'UntagResource',
+        'repository-topic-tags',
+        SYNC,
+        'a topic removed on GitHub loses its github-topic: tag (no other tag is removed)',
+      ],
+      [
         'UpdateDefaultBranch',
         'repository',
         SYNC,
@@ -294,6 +303,7 @@ const OWN_TAG_KEYS = 'gh2cc:*';
 const STATEMENT_SIDS: Readonly<Record<Exclude<SelfPolicyResource, 'none'>, string>> = {
   repository: 'CodeCommitRepositories',
   'repository-own-tags': 'CodeCommitOwnTags',
+  'repository-topic-tags': 'CodeCommitTopicTags',
   'iam-group': 'IamGroupsUnderPath',
   'iam-group-attach': 'IamAttachOwnPoliciesToGroups',
   'iam-policy': 'IamPoliciesUnderPath',
@@ -360,6 +370,11 @@ function targetOf(kind: SelfPolicyResource, ctx: SelfPolicyContext): Target | un
       return { resource: repos };
     case 'repository-own-tags':
       return { resource: repos, condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': OWN_TAG_KEYS } } };
+    case 'repository-topic-tags':
+      return {
+        resource: repos,
+        condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': `${TOPIC_TAG_PREFIX}*` } },
+      };
     case 'iam-group':
       return { resource: `${iam}:group${ctx.iamPath}*` };
     case 'iam-group-attach':

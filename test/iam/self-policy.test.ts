@@ -372,6 +372,26 @@ describe('gh2cc iam self-policy: iam mode allows what iam apply does, under its 
     expect(await decide(policy, `iam:${call}`, resource ?? '', ACCOUNT, context)).toBe('Allowed');
   });
 
+  it('migrate and daemon may remove GitHub topic tags under the prefix, and no other tag', async () => {
+    for (const mode of ['migrate', 'daemon'] as const) {
+      const own = selfPolicy(mode, {
+        region: 'eu-west-1',
+        accountId: ACCOUNT,
+        repoPrefix: 'acme-',
+        iamPath: '/gh2cc/',
+      });
+      const repo = `arn:aws:codecommit:eu-west-1:${ACCOUNT}:acme-api`;
+      const untag = (keys: string[], on = repo) =>
+        decide(own, 'codecommit:UntagResource', on, ACCOUNT, { 'aws:TagKeys': keys });
+      expect(await untag(['github-topic:go'])).toBe('Allowed');
+      expect(await untag(['github-topic:go', 'cost-center'])).toBe('ImplicitlyDenied');
+      expect(await untag(['gh2cc:managed-by'])).toBe('ImplicitlyDenied');
+      expect(await untag(['github-topic:go'], `arn:aws:codecommit:eu-west-1:${ACCOUNT}:payroll`)).toBe(
+        'ImplicitlyDenied',
+      );
+    }
+  });
+
   it('team tags on repositories under the prefix are Allowed; other tags are not', async () => {
     const repo = `arn:aws:codecommit:eu-west-1:${ACCOUNT}:acme-api`;
     expect(await decide(policy, 'codecommit:ListTagsForResource', repo, ACCOUNT)).toBe('Allowed');

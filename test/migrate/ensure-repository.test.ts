@@ -3,7 +3,9 @@ import {
   CreateRepositoryCommand,
   GetRepositoryCommand,
   ListTagsForResourceCommand,
+  TagResourceCommand,
 } from '@aws-sdk/client-codecommit';
+import { settingsDrift } from '../../src/core/drift.ts';
 import { describe, expect, inject, it } from 'vitest';
 import { ensureRepository, ownership } from '../../src/codecommit/ensure-repository.ts';
 import type { SourceRepo } from '../../src/core/repo-filter.ts';
@@ -55,6 +57,36 @@ describe('ensureRepository against the CodeCommit sandbox', () => {
     // Again: adopted as its own, nothing created.
     expect((await ensureRepository(client, 'ensure-a', repo)).created).toBe(false);
     expect(await ownership(client, 'ensure-a', repo)).toBe('ours');
+  });
+
+  it('follows GitHub topics both ways: a topic removed on GitHub loses its tag (so gh2cc drift finds none)', async () => {
+    const name = 'ensure-topics';
+    await ensureRepository(client, name, source(name, { topics: ['go', 'backend', 'old'] }));
+    const now = source(name, { topics: ['go', 'new'] });
+    expect((await ensureRepository(client, name, now)).created).toBe(false);
+    const meta = (await client.send(new GetRepositoryCommand({ repositoryName: name }))).repositoryMetadata;
+    const tags =
+      (await client.send(new ListTagsForResourceCommand({ resourceArn: meta?.Arn ?? '' }))).tags ?? {};
+    expect(
+      Object.keys(tags)
+        .filter((k) => k.startsWith('github-topic:'))
+        .sort(),
+    ).toEqual(['github-topic:go', 'github-topic:new']);
+    expect(
+      settingsDrift(now, {
+        defaultBranch: meta?.defaultBranch,
+        description: meta?.repositoryDescription ?? '',
+        tags,
+        hasBranches: false,
+      }),
+    ).toEqual([]);
+    // Tags that are not gh2cc's topics are left alone.
+    await client.send(new TagResourceCommand({ resourceArn: meta?.Arn ?? '', tags: { team: 'payments' } }));
+    await ensureRepository(client, name, source(name, { topics: [] }));
+    const after =
+      (await client.send(new ListTagsForResourceCommand({ resourceArn: meta?.Arn ?? '' }))).tags ?? {};
+    expect(Object.keys(after).filter((k) => k.startsWith('github-topic:'))).toEqual([]);
+    expect(after['team']).toBe('payments');
   });
 
   it('adopts an empty foreign repository but refuses one with content', async () => {
