@@ -43,7 +43,8 @@ async function getRepository(
   }
 }
 
-async function tagsOf(
+/** A repository's tags (one call). */
+export async function repositoryTags(
   client: CodeCommitClient,
   arn: string,
   signal?: AbortSignal,
@@ -62,25 +63,35 @@ export type Ownership = 'absent' | 'ours' | 'adoptable' | 'foreign';
 /** CodeCommit answers BatchGetRepositories for at most this many names per call. */
 const BATCH_GET_MAX = 100;
 
-/** Which of `names` exist in CodeCommit, 100 per call instead of one call each. */
-export async function existingRepositories(
+/** The metadata of those of `names` that exist in CodeCommit, 100 per call instead of one call each. */
+export async function repositoriesMetadata(
   client: CodeCommitClient,
   names: readonly string[],
   signal?: AbortSignal,
-): Promise<Set<string>> {
-  const found = new Set<string>();
+): Promise<Map<string, RepositoryMetadata>> {
+  const found = new Map<string, RepositoryMetadata>();
   for (let i = 0; i < names.length; i += BATCH_GET_MAX) {
     try {
       const out = await client.send(
         new BatchGetRepositoriesCommand({ repositoryNames: names.slice(i, i + BATCH_GET_MAX) }),
         abortable(signal),
       );
-      for (const r of out.repositories ?? []) if (r.repositoryName !== undefined) found.add(r.repositoryName);
+      for (const r of out.repositories ?? [])
+        if (r.repositoryName !== undefined) found.set(r.repositoryName, r);
     } catch (err) {
       throw classifyAwsError(err, 'BatchGetRepositories');
     }
   }
   return found;
+}
+
+/** Which of `names` exist in CodeCommit. */
+export async function existingRepositories(
+  client: CodeCommitClient,
+  names: readonly string[],
+  signal?: AbortSignal,
+): Promise<Set<string>> {
+  return new Set((await repositoriesMetadata(client, names, signal)).keys());
 }
 
 /** Whether gh2cc may write to an existing CodeCommit repository for this source. */
@@ -93,7 +104,7 @@ export async function ownership(
   const meta = await getRepository(client, name, signal);
   if (meta?.Arn === undefined) return 'absent';
   try {
-    if (ownedBy(await tagsOf(client, meta.Arn, signal), repo)) return 'ours';
+    if (ownedBy(await repositoryTags(client, meta.Arn, signal), repo)) return 'ours';
     return (await hasBranches(client, name, signal)) ? 'foreign' : 'adoptable';
   } catch (err) {
     throw classifyAwsError(err, `inspect ${name}`);
@@ -135,7 +146,7 @@ export async function ensureRepository(
       }
     }
     const arn = existing.Arn;
-    const current = await tagsOf(client, arn);
+    const current = await repositoryTags(client, arn);
     if (!ownedBy(current, repo) && (await hasBranches(client, name))) {
       throw new Gh2ccError(
         'conflict',

@@ -1,6 +1,14 @@
+import type { RepositoryMetadata } from '@aws-sdk/client-codecommit';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import { repositoriesMetadata, repositoryTags } from '../codecommit/ensure-repository.ts';
+import { ownerOf } from '../config/owner-of.ts';
+import { settingsDrift, type SettingDrift } from '../core/drift.ts';
+import { buildNotification } from '../core/notification.ts';
+import { settingsKey } from '../core/reconcile-plan.ts';
 import type { SourceRepo } from '../core/repo-filter.ts';
+import { listSourceRepos } from '../github/list-source-repos.ts';
+import type { RepoState } from '../state/repo-state.ts';
 import { getSourceRepo } from '../github/get-source-repo.ts';
 import { inspectRepo } from '../mirror/inspect-repo.ts';
 import { jobSyncDeps } from './job-sync-deps.ts';
@@ -20,8 +28,71 @@ export interface DriftSummary {
   readonly behind: number;
   /** CodeCommit repositories found deleted outside gh2cc: each gets a sync that creates it again. */
   readonly missing: number;
+  /** Repositories whose CodeCommit settings differed from GitHub's: each gets a sync that puts them back. */
+  readonly settings: number;
   readonly skipped: number;
 }
+
+interface SettingsSources {
+  /** GitHub's repositories by id and by full name. */
+  readonly github: ReadonlyMap<number | string, SourceRepo>;
+  readonly codecommit: ReadonlyMap<string, RepositoryMetadata>;
+}
+
+/**
+ * GitHub's settings of every repository (the org listing, asked conditionally: unchanged pages cost no rate
+ * limit) and CodeCommit's (100 repositories per call); undefined when either cannot be listed this time.
+ */
+async function settingsSources(
+  ctx: JobContext,
+  states: readonly RepoState[],
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<SettingsSources | undefined> {
+  try {
+    const [listed, codecommit] = await Promise.all([
+      listSourceRepos(ctx.github, ownerOf(ctx.config), signal, ctx.listings),
+      repositoriesMetadata(
+        ctx.codecommit,
+        states.map((s) => s.target),
+        signal,
+      ),
+    ]);
+    const github = new Map<number | string, SourceRepo>();
+    for (const r of listed) {
+      github.set(r.fullName, r);
+      if (r.id !== undefined) github.set(r.id, r);
+    }
+    return { github, codecommit };
+  } catch (err) {
+    log.warn({ reason: errorMessage(err) }, 'drift check: settings not compared this time');
+    return undefined;
+  }
+}
+
+/** How CodeCommit's default branch, description and gh2cc's tags differ from what GitHub's settings give. */
+async function settingsOf(
+  ctx: JobContext,
+  sources: SettingsSources | undefined,
+  state: RepoState,
+  hasBranches: boolean,
+): Promise<{ source: SourceRepo; drift: SettingDrift[] } | undefined> {
+  const source =
+    (state.githubId === undefined ? undefined : sources?.github.get(state.githubId)) ??
+    sources?.github.get(state.repo);
+  const meta = sources?.codecommit.get(state.target);
+  // A repository renamed on GitHub and not followed yet is the reconcile's; one missing in CodeCommit, the sync's.
+  if (source === undefined || source.fullName !== state.repo || meta?.Arn === undefined) return undefined;
+  const drift = settingsDrift(source, {
+    defaultBranch: meta.defaultBranch,
+    description: meta.repositoryDescription ?? '',
+    tags: await repositoryTags(ctx.codecommit, meta.Arn),
+    hasBranches,
+  });
+  return { source, drift };
+}
+
+const settingName = (d: SettingDrift): string => (d.setting === 'tag' ? `tag ${d.key ?? ''}` : d.setting);
 
 /**
  * The scheduled drift check: every mirrored repository compared without pushing. A CodeCommit ref moved or
@@ -48,7 +119,9 @@ export async function runDriftCheck(
   let diverged = 0;
   let behind = 0;
   let missing = 0;
+  let settingsDrifted = 0;
   let skipped = 0;
+  const sources = await settingsSources(ctx, states, log, signal);
   for (const prev of states) {
     // Shutting down: the next scheduled check covers the rest.
     if (signal?.aborted === true) break;
@@ -112,12 +185,58 @@ export async function runDriftCheck(
             'drift: CodeCommit refs changed outside gh2cc',
           );
         }
-        if (found.behind > 0) {
-          behind += 1;
+        const settings = await settingsOf(ctx, sources, prev, found.codecommitHasBranches).catch(
+          (err: unknown) => {
+            log.warn({ repo: prev.repo, reason: errorMessage(err) }, 'drift check: settings not compared');
+            return undefined;
+          },
+        );
+        const putBack = settings !== undefined && settings.drift.length > 0;
+        if (putBack) {
+          settingsDrifted += 1;
+          // GitHub's settings moved since the last ensure: the reconcile's `edited`, not drift. Otherwise someone
+          // changed them in CodeCommit: said once, then put back from GitHub by an ensure.
+          const githubMoved =
+            prev.ensuredSettings !== undefined && settingsKey(settings.source) !== prev.ensuredSettings;
+          const requested = await ctx.state.update(prev.repo, (current) => ({
+            ...current,
+            ensureRequested: true,
+            ensureRequestedAt: new Date().toISOString(),
+          }));
+          if (!githubMoved && requested !== undefined) {
+            const names = settings.drift.map(settingName);
+            log.warn(
+              { repo: prev.repo, settings: names },
+              'drift: CodeCommit settings changed outside gh2cc; putting them back from GitHub',
+            );
+            ctx.notifier.notify(
+              buildNotification({
+                eventType: 'drift-found',
+                org: owner,
+                repository: prev.repo,
+                summary: `${prev.repo}: CodeCommit settings changed outside gh2cc (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}); put back from GitHub`,
+                details: {
+                  target: prev.target,
+                  settings: settings.drift.map((d) => ({
+                    setting: d.setting,
+                    ...(d.key === undefined ? {} : { key: d.key }),
+                    expected: d.expected,
+                    codecommit: d.codecommit,
+                  })),
+                },
+              }),
+              {
+                dedupKey: `settings-drift:${prev.target}:${prev.ensuredAt ?? ''}:${JSON.stringify(settings.drift)}`,
+              },
+            );
+          }
+        }
+        if (found.behind > 0 || putBack) {
+          if (found.behind > 0) behind += 1;
           await enqueueSync(
             syncQueue,
             ctx.state,
-            { owner, repo: name, reason: 'schedule' },
+            { owner, repo: name, reason: 'schedule', ...(putBack ? { ensure: true } : {}) },
             retryingJob(ctx.config),
           );
         }
@@ -145,7 +264,14 @@ export async function runDriftCheck(
     }
   }
   if (signal?.aborted === true) throw new Error('drift check interrupted by shutdown');
-  const summary = { checked: states.length - skipped, diverged, behind, missing, skipped };
+  const summary = {
+    checked: states.length - skipped,
+    diverged,
+    behind,
+    missing,
+    settings: settingsDrifted,
+    skipped,
+  };
   log.info(summary, 'drift check done');
   return summary;
 }

@@ -11,6 +11,8 @@ export interface Inspection {
   /** Ref updates a sync would push (CodeCommit is behind GitHub). */
   readonly behind: number;
   readonly heads: { readonly github?: string; readonly codecommit?: string };
+  /** CodeCommit has at least one branch (a default branch can be set). */
+  readonly codecommitHasBranches: boolean;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function inspectRepo(
         ...(local.has(head) ? { github: local.get(head) } : {}),
         ...(plan.current.has(head) ? { codecommit: plan.current.get(head) } : {}),
       },
+      codecommitHasBranches: [...plan.current.keys()].some((r) => r.startsWith('refs/heads/')),
     };
   } finally {
     await s.release().catch(() => undefined);

@@ -6,6 +6,10 @@ import {
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
   GetRepositoryCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateDefaultBranchCommand,
+  UpdateRepositoryDescriptionCommand,
 } from '@aws-sdk/client-codecommit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stableId } from '../../src/sandbox/github/stable-id.ts';
@@ -394,6 +398,77 @@ describe(
       });
       for (const n of received)
         expect(validNotification(n.message), ajv.errorsText(validNotification.errors)).toBe(true);
+      expect((await statusJson(env)).find((s) => s.repo === `${ORG}/beta`)?.state).toBe('ok');
+    });
+
+    it('puts back CodeCommit settings changed outside gh2cc (default branch, description, tags) and tells of it once', async () => {
+      // A second branch on both sides, for CodeCommit's default branch to be moved to.
+      const bare = join(sandbox.githubDir, ORG, 'beta.git');
+      await runGit(bare, ['update-ref', 'refs/heads/side', 'refs/heads/main']);
+      expect(await gh2cc(['sync', `${ORG}/beta`, '--wait'], env).exited).toBe(0);
+      await topic.drain();
+      const cc = codecommitClient(sandbox.info);
+      const meta = async () =>
+        (await cc.send(new GetRepositoryCommand({ repositoryName: 'beta' }))).repositoryMetadata;
+      const before = await meta();
+      const tagsBefore = (await codecommitTags(cc, 'beta')) ?? {};
+      expect(before?.defaultBranch).toBe('main');
+      expect(tagsBefore['gh2cc:visibility']).toBeDefined();
+      // Someone edits the repository in the CodeCommit console; nothing changes on GitHub.
+      await cc.send(new UpdateDefaultBranchCommand({ repositoryName: 'beta', defaultBranchName: 'side' }));
+      await cc.send(
+        new UpdateRepositoryDescriptionCommand({
+          repositoryName: 'beta',
+          repositoryDescription: 'edited by hand',
+        }),
+      );
+      await cc.send(
+        new TagResourceCommand({ resourceArn: before?.Arn ?? '', tags: { 'github-topic:stray': '' } }),
+      );
+      await cc.send(
+        new UntagResourceCommand({ resourceArn: before?.Arn ?? '', tagKeys: ['gh2cc:visibility'] }),
+      );
+      await eventually(
+        async () => {
+          const m = await meta();
+          return (
+            m?.defaultBranch === 'main' &&
+            (m.repositoryDescription ?? '') === (before?.repositoryDescription ?? '') &&
+            JSON.stringify(await codecommitTags(cc, 'beta')) === JSON.stringify(tagsBefore)
+          );
+        },
+        30_000,
+        "beta's default branch, description and tags as GitHub's settings give them again",
+      );
+      const received: ReceivedNotification[] = [];
+      await eventually(
+        async () => {
+          received.push(...(await topic.drain()));
+          return received.some((n) => n.message.details['settings'] !== undefined);
+        },
+        10_000,
+        'the settings-drift message',
+      );
+      // Later drift checks (every 2 s) find the settings right: nothing more about them.
+      await new Promise((r) => setTimeout(r, 5000));
+      received.push(...(await topic.drain()));
+      const aboutBeta = received.filter(
+        (n) => n.message.repository === `${ORG}/beta` && n.message.eventType.startsWith('drift'),
+      );
+      expect(aboutBeta).toHaveLength(1);
+      expect(aboutBeta[0]?.attributes).toMatchObject({ eventType: 'drift-found', severity: 'warning' });
+      const settings = aboutBeta[0]?.message.details['settings'] as { setting: string; key?: string }[];
+      expect(settings.map((d) => d.key ?? d.setting).sort()).toEqual([
+        'default-branch',
+        'description',
+        'gh2cc:visibility',
+        'github-topic:stray',
+      ]);
+      for (const n of received)
+        expect(validNotification(n.message), ajv.errorsText(validNotification.errors)).toBe(true);
+      // The branches were never touched.
+      const sides = await bothSides(sandbox.info, sandbox.githubDir, ORG, 'beta', 'beta');
+      expect(sameRefs(sides.github, sides.codecommit)).toBe(true);
       expect((await statusJson(env)).find((s) => s.repo === `${ORG}/beta`)?.state).toBe('ok');
     });
 
