@@ -29,7 +29,8 @@ function abortable(signal: AbortSignal | undefined): Abortable {
   return signal === undefined ? {} : { abortSignal: signal };
 }
 
-async function getRepository(
+/** A repository's metadata; undefined when it does not exist. */
+export async function repositoryMetadata(
   client: CodeCommitClient,
   name: string,
   signal?: AbortSignal,
@@ -101,7 +102,7 @@ export async function ownership(
   repo: SourceRepo,
   signal?: AbortSignal,
 ): Promise<Ownership> {
-  const meta = await getRepository(client, name, signal);
+  const meta = await repositoryMetadata(client, name, signal);
   if (meta?.Arn === undefined) return 'absent';
   try {
     if (ownedBy(await repositoryTags(client, meta.Arn, signal), repo)) return 'ours';
@@ -127,7 +128,7 @@ export async function ensureRepository(
   try {
     // When the plan saw no such repository, create straight away (one call); CodeCommit answers
     // RepositoryNameExistsException if someone made it since, and the adoption checks below run.
-    const existing = options.likelyAbsent === true ? undefined : await getRepository(client, name);
+    const existing = options.likelyAbsent === true ? undefined : await repositoryMetadata(client, name);
     if (existing?.Arn === undefined) {
       try {
         const out = await client.send(
@@ -188,7 +189,7 @@ export async function setDefaultBranch(
       await client.send(new UpdateDefaultBranchCommand({ repositoryName: name, defaultBranchName: branch }));
       return true;
     }
-    const meta = await getRepository(client, name);
+    const meta = await repositoryMetadata(client, name);
     if (meta === undefined || meta.defaultBranch === branch) return false;
     await client.send(new UpdateDefaultBranchCommand({ repositoryName: name, defaultBranchName: branch }));
     return true;

@@ -1,7 +1,7 @@
 import type { RepositoryMetadata } from '@aws-sdk/client-codecommit';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { repositoriesMetadata, repositoryTags } from '../codecommit/ensure-repository.ts';
+import { repositoriesMetadata, repositoryMetadata, repositoryTags } from '../codecommit/ensure-repository.ts';
 import { ownerOf } from '../config/owner-of.ts';
 import { settingsDrift, type SettingDrift } from '../core/drift.ts';
 import { buildNotification } from '../core/notification.ts';
@@ -80,16 +80,21 @@ async function settingsOf(
   const source =
     (state.githubId === undefined ? undefined : sources?.github.get(state.githubId)) ??
     sources?.github.get(state.repo);
-  const meta = sources?.codecommit.get(state.target);
+  const listed = sources?.codecommit.get(state.target);
   // A repository renamed on GitHub and not followed yet is the reconcile's; one missing in CodeCommit, the sync's.
-  if (source === undefined || source.fullName !== state.repo || meta?.Arn === undefined) return undefined;
-  const drift = settingsDrift(source, {
-    defaultBranch: meta.defaultBranch,
-    description: meta.repositoryDescription ?? '',
-    tags: await repositoryTags(ctx.codecommit, meta.Arn),
-    hasBranches,
-  });
-  return { source, drift };
+  if (source === undefined || source.fullName !== state.repo || listed?.Arn === undefined) return undefined;
+  const compare = async (meta: RepositoryMetadata) =>
+    settingsDrift(source, {
+      defaultBranch: meta.defaultBranch,
+      description: meta.repositoryDescription ?? '',
+      tags: await repositoryTags(ctx.codecommit, listed.Arn ?? ''),
+      hasBranches,
+    });
+  const drift = await compare(listed);
+  if (drift.length === 0) return { source, drift };
+  // The listing was made when the check started, maybe minutes ago: asked again before anything is said.
+  const fresh = await repositoryMetadata(ctx.codecommit, state.target);
+  return fresh === undefined ? undefined : { source, drift: await compare(fresh) };
 }
 
 const settingName = (d: SettingDrift): string => (d.setting === 'tag' ? `tag ${d.key ?? ''}` : d.setting);
@@ -196,14 +201,15 @@ export async function runDriftCheck(
           settingsDrifted += 1;
           // GitHub's settings moved since the last ensure: the reconcile's `edited`, not drift. Otherwise someone
           // changed them in CodeCommit: said once, then put back from GitHub by an ensure.
-          const githubMoved =
-            prev.ensuredSettings !== undefined && settingsKey(settings.source) !== prev.ensuredSettings;
           const requested = await ctx.state.update(prev.repo, (current) => ({
             ...current,
             ensureRequested: true,
             ensureRequestedAt: new Date().toISOString(),
           }));
-          if (!githubMoved && requested !== undefined) {
+          const latest = requested?.before;
+          const githubMoved =
+            latest?.ensuredSettings !== undefined && settingsKey(settings.source) !== latest.ensuredSettings;
+          if (!githubMoved && latest !== undefined) {
             const names = settings.drift.map(settingName);
             log.warn(
               { repo: prev.repo, settings: names },
@@ -226,7 +232,7 @@ export async function runDriftCheck(
                 },
               }),
               {
-                dedupKey: `settings-drift:${prev.target}:${prev.ensuredAt ?? ''}:${JSON.stringify(settings.drift)}`,
+                dedupKey: `settings-drift:${prev.target}:${latest.ensuredAt ?? ''}:${JSON.stringify(settings.drift)}`,
               },
             );
           }
