@@ -393,9 +393,10 @@ async function benchWebhookLatency(work: string): Promise<Row[]> {
     // What the whole machine (pushing client, sandbox, Redis and gh2cc) can carry at this CPU cost per push.
     const cores = availableParallelism();
     const ceiling = cores / (c.daemon + c.generator + c.rest);
+    const alone = r.loadAlone;
     return [
       {
-        name: `push to CodeCommit by webhook: ${r.pushes} of ${rate * 15} scheduled pushes at ${rate}/s over 50 repos (a repository's next push waits for its last), ${r.missed} missed; CPU per push: daemon ${(c.daemon * 1000).toFixed(0)} ms (its git ${(c.daemonGit * 1000).toFixed(0)} ms), pushing ${(c.generator * 1000).toFixed(0)} ms, sandbox and Redis ${(c.rest * 1000).toFixed(0)} ms, so ${cores} cores carry about ${ceiling.toFixed(1)} pushes/s`,
+        name: `push to CodeCommit by webhook: ${r.pushes} of ${rate * 15} scheduled pushes at ${rate}/s over 50 repos (a repository's next push waits for its last), ${r.missed} missed; CPU per push: daemon ${(c.daemon * 1000).toFixed(0)} ms (its git ${(c.daemonGit * 1000).toFixed(0)} ms), pushing ${(c.generator * 1000).toFixed(0)} ms, sandbox and Redis ${(c.rest * 1000).toFixed(0)} ms, so ${cores} cores carry about ${ceiling.toFixed(1)} pushes/s; baseline, the same pushes with nothing mirroring: ${alone.pushesPerS.toFixed(1)} pushes/s made, ${(alone.cpuPerPush * 1000).toFixed(0)} ms of machine CPU each, so the load alone needs ${(alone.cpuPerPush * rate).toFixed(2)} of the ${cores} cores at ${rate}/s`,
         baselineS: NaN,
         gh2ccS: NaN,
         ratio: `p50 ${(r.p50S * 1000).toFixed(0)} ms, p99 ${(r.p99S * 1000).toFixed(0)} ms`,

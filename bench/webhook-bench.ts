@@ -4,6 +4,7 @@
  * arriving at a `gh2cc daemon` by the sandbox's own webhook).
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
@@ -169,6 +170,11 @@ export interface PushLatencyResult {
     readonly generator: number;
     readonly rest: number;
   };
+  /**
+   * The same pushes with no mirror running (a bare receiver answers the webhooks): what the load alone costs the
+   * machine — the pushing client, and the sandbox's GitHub receiving the pushes and sending their webhooks.
+   */
+  readonly loadAlone: { readonly pushesPerS: number; readonly cpuPerPush: number };
   readonly pushes: number;
   readonly p50S: number;
   readonly p99S: number;
@@ -200,6 +206,17 @@ export async function measurePushLatency(
     org,
     Array.from({ length: repos }, (_, i) => ({ name: `h${i}`, commits: 5 })),
   );
+  // The load alone first: before the daemon starts, a bare receiver takes the webhooks (202, nothing done).
+  const pusher = new Pusher(sandbox, org);
+  for (let i = 0; i < repos; i += 1) await pusher.prepare(`h${i}`);
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(202).end());
+  });
+  await new Promise<void>((r) => receiver.listen(daemonPort, '127.0.0.1', r));
+  const loadAlone = await pushAtRate(pusher, repos, rate, Math.min(seconds, 5)).finally(
+    () => new Promise((r) => receiver.close(r)),
+  );
   const redis = await startRedis();
   const env = {
     ...sandbox.info.env,
@@ -225,12 +242,8 @@ export async function measurePushLatency(
   try {
     await until(() => daemon.stderr().includes('"msg":"ready"'), 60_000, 'daemon ready');
     // The first push to each repository mirrors it (CodeCommit repo created by its first sync).
-    const pusher = new Pusher(sandbox, org);
     const warm = [];
-    for (let i = 0; i < repos; i += 1) {
-      await pusher.prepare(`h${i}`);
-      warm.push({ name: `h${i}`, sha: await pusher.push(`h${i}`) });
-    }
+    for (let i = 0; i < repos; i += 1) warm.push({ name: `h${i}`, sha: await pusher.push(`h${i}`) });
     for (const w of warm)
       await until(() => onCodecommit(w.name, w.sha), 120_000, `first mirror of ${w.name}`);
 
@@ -287,6 +300,7 @@ export async function measurePushLatency(
     const machine = (await machineBusySeconds()) - before.machine;
     const n = Math.max(1, latencies.length + missed);
     return {
+      loadAlone,
       cpuPerPush: {
         daemon: daemonCpu / n,
         daemonGit: (daemonCpu - daemonOwn) / n,
@@ -303,6 +317,35 @@ export async function measurePushLatency(
     await new Promise((r) => daemon.child.once('exit', r));
     await redis.stop();
   }
+}
+
+/** `rate` pushes a second (each repository's next once its last is done) for `seconds`, nothing mirroring. */
+async function pushAtRate(
+  pusher: Pusher,
+  repos: number,
+  rate: number,
+  seconds: number,
+): Promise<{ pushesPerS: number; cpuPerPush: number }> {
+  const busy = new Set<string>();
+  const before = await machineBusySeconds();
+  const start = performance.now();
+  const pushes: Promise<void>[] = [];
+  let made = 0;
+  for (let i = 0; i < rate * seconds; i += 1) {
+    const wait = start + (i * 1000) / rate - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const name = `h${i % repos}`;
+    if (busy.has(name)) continue;
+    busy.add(name);
+    made += 1;
+    pushes.push(pusher.push(name).then(() => void busy.delete(name)));
+  }
+  await Promise.all(pushes);
+  const elapsed = (performance.now() - start) / 1000;
+  return {
+    pushesPerS: made / elapsed,
+    cpuPerPush: ((await machineBusySeconds()) - before) / Math.max(1, made),
+  };
 }
 
 /**
