@@ -3,6 +3,7 @@ import type { Gh2ccQueues } from '../jobs/open-queues.ts';
 import { QUEUES } from '../jobs/queues.ts';
 import { shownState, type RepoState } from '../state/repo-state.ts';
 import type { StateStore } from '../state/state-store.ts';
+import { withDeadline } from '../util/deadline.ts';
 import type { MetricSources } from '../server/create-metrics.ts';
 
 /** Reading every repository's state is one HGETALL; a scrape reuses it for a few seconds. */
@@ -11,15 +12,11 @@ const STATE_TTL_MS = 5000;
 const SOURCE_TIMEOUT_MS = 2000;
 
 function bounded<T>(work: Promise<T>): Promise<T> {
-  return Promise.race([
+  return withDeadline(
     work,
-    new Promise<never>((_, reject) =>
-      setTimeout(
-        () => reject(new Error('metric source timed out (Redis unreachable?)')),
-        SOURCE_TIMEOUT_MS,
-      ).unref(),
-    ),
-  ]);
+    SOURCE_TIMEOUT_MS,
+    () => new Error('metric source timed out (Redis unreachable?)'),
+  );
 }
 
 /** Jobs per BullMQ state in every gh2cc queue: what /metrics exports and the status page shows. */
@@ -47,7 +44,7 @@ export function metricSources(queues: Gh2ccQueues, state: StateStore, log: Logge
   let cached: { at: number; states: Promise<RepoState[]> } | undefined;
   const states = (): Promise<RepoState[]> => {
     if (cached === undefined || Date.now() - cached.at > STATE_TTL_MS)
-      cached = { at: Date.now(), states: state.all() };
+      cached = { at: Date.now(), states: bounded(state.all()) };
     return cached.states;
   };
   return {

@@ -9,12 +9,15 @@ import { cachedSnapshots } from '../server/status-page/state-snapshot.ts';
 import { statusAuthorizer } from '../server/status-page/status-auth.ts';
 import { registerStatusRoutes } from '../server/status-page/status-routes.ts';
 import type { StateStore } from '../state/state-store.ts';
+import { withDeadline } from '../util/deadline.ts';
 import { readQueueCounts } from './metric-sources.ts';
 
 /** How old the page's view of every repository may be: 10,000 states are read once per interval at most. */
 const SNAPSHOT_TTL_MS = 2000;
 /** The queue table is left out rather than holding the page when Redis is slow. */
 const QUEUE_TIMEOUT_MS = 1000;
+/** Every repository's state is one HGETALL (about 0.1 s for 10,000): far longer means Redis is away. */
+const STATE_TIMEOUT_MS = 5000;
 
 /** Puts the read-only status page on the server (on unless `status.enabled` is false). */
 export function mountStatusPage(
@@ -32,9 +35,9 @@ export function mountStatusPage(
   registerStatusRoutes(app, {
     path,
     ...(authorize === undefined ? {} : { authorize }),
-    snapshot: cachedSnapshots(() => state.all(), SNAPSHOT_TTL_MS),
-    repo: (fullName) => state.get(fullName),
-    history: (fullName) => state.history(fullName),
+    snapshot: cachedSnapshots(() => fromRedis(state.all()), SNAPSHOT_TTL_MS),
+    repo: (fullName) => fromRedis(state.get(fullName)),
+    history: (fullName) => fromRedis(state.history(fullName)),
     queues: cachedQueueStatus(queues, SNAPSHOT_TTL_MS),
     links: {
       github: (repo) => githubRepoUrl(webRoot, repo),
@@ -83,8 +86,14 @@ async function readQueueStatus(queues: Gh2ccQueues): Promise<QueueStatus[]> {
 
 /** The value, or undefined once `ms` have passed (or it failed): a slow Redis leaves the table out. */
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  return Promise.race([
-    work.catch(() => undefined),
-    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref()),
-  ]);
+  return withDeadline(work, ms, () => new Error('timed out')).catch(() => undefined);
+}
+
+/** A page read from Redis answers (503, "unavailable") rather than hanging while Redis is unreachable. */
+function fromRedis<T>(work: Promise<T>): Promise<T> {
+  return withDeadline(
+    work,
+    STATE_TIMEOUT_MS,
+    () => new Error(`Redis did not answer within ${STATE_TIMEOUT_MS} ms (unreachable?)`),
+  );
 }

@@ -11,6 +11,7 @@ import {
 import type { HttpServer } from './create-http-server.ts';
 import type { Gh2ccMetrics } from './create-metrics.ts';
 import type { DeliveryLog } from './delivery-log.ts';
+import { withDeadline } from '../util/deadline.ts';
 
 /** GitHub caps webhook payloads at 25 MB and does not deliver larger ones. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -62,13 +63,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Unavailable(`Redis did not answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  return withDeadline(work, ms, () => new Unavailable(`Redis did not answer within ${ms} ms`));
 }
 
 /** The JSON body: sent as is (`application/json`) or as the `payload` field of a form. */

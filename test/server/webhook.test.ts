@@ -338,6 +338,14 @@ describe('webhook endpoint', { timeout: 180_000 }, () => {
     try {
       await new Promise((r) => setTimeout(r, 300));
       expect((await deliver('push', payload, { id })).status).toBe(503);
+      // A scrape and the status page answer too (metrics keep their last values; the page says why), rather
+      // than hang until Redis is back.
+      const scrape = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(15_000) });
+      expect(scrape.status).toBe(200);
+      expect(await scrape.text()).toContain('gh2cc_repos_in_drift');
+      const page = await fetch(`${base}/`, { signal: AbortSignal.timeout(15_000) });
+      expect(page.status).toBe(503);
+      expect(await page.text()).toContain('The mirror state cannot be read right now');
     } finally {
       redis = await startRedis({ port: redis.port, dir: redis.dir });
     }
