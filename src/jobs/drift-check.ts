@@ -9,6 +9,7 @@ import { settingsKey } from '../core/reconcile-plan.ts';
 import type { SourceRepo } from '../core/repo-filter.ts';
 import { listSourceRepos } from '../github/list-source-repos.ts';
 import type { RepoState } from '../state/repo-state.ts';
+import type { RetryPolicy } from '../util/retry.ts';
 import { getSourceRepo } from '../github/get-source-repo.ts';
 import { inspectRepo } from '../mirror/inspect-repo.ts';
 import { jobSyncDeps } from './job-sync-deps.ts';
@@ -97,6 +98,13 @@ async function settingsOf(
   return fresh === undefined ? undefined : { source, drift: await compare(fresh) };
 }
 
+/**
+ * The check holds each repository's lock while it looks: with a sync's retries (a minute of backoff) a CodeCommit
+ * outage would keep the repository's own sync from running, and from being marked failing. One quick retry,
+ * then the repository is skipped until the next check.
+ */
+const DRIFT_RETRY: RetryPolicy = { retries: 1, minTimeoutMs: 500, maxTimeoutMs: 1000 };
+
 const settingName = (d: SettingDrift): string => (d.setting === 'tag' ? `tag ${d.key ?? ''}` : d.setting);
 
 /**
@@ -116,11 +124,14 @@ export async function runDriftCheck(
     (s) =>
       s.state !== 'stopped' && s.ensuredAt !== undefined && (data.repo === undefined || s.repo === data.repo),
   );
-  const deps = jobSyncDeps(ctx, {
-    verify: 'refs',
-    wikis: false,
-    ...(signal === undefined ? {} : { signal }),
-  });
+  const deps = {
+    ...jobSyncDeps(ctx, {
+      verify: 'refs',
+      wikis: false,
+      ...(signal === undefined ? {} : { signal }),
+    }),
+    retry: DRIFT_RETRY,
+  };
   let diverged = 0;
   let behind = 0;
   let missing = 0;

@@ -481,6 +481,32 @@ describe(
       expect((await statusJson(env)).find((s) => s.repo === `${ORG}/beta`)?.state).toBe('ok');
     });
 
+    it('gives up on a repository CodeCommit keeps failing within one drift check, not after a sync’s minute of retries (the lock it holds would starve the sync)', async () => {
+      const seen = (): number =>
+        daemon
+          .stderr()
+          .split('\n')
+          .filter(
+            (l) => l.includes('"repo":"dorg/delta"') && l.includes('drift check of one repository failed'),
+          ).length;
+      const before = seen();
+      sandbox.setFaults([
+        {
+          side: 'codecommit',
+          kind: 'server-error',
+          match: { git: true, path: '/v1/repos/delta' },
+          count: 1000,
+        },
+      ]);
+      try {
+        // Drift checks run every 2 s; with a sync’s five retries (1, 2, 4, 8, 16 s, each ×1–2) one check of
+        // delta would take over 30 s.
+        await eventually(() => seen() > before, 20_000, 'the drift check to give up on delta');
+      } finally {
+        sandbox.clearFaults();
+      }
+    });
+
     it("follows a default-branch, description and topic change on GitHub with no webhook (the reconcile's `edited`)", async () => {
       const bare = join(sandbox.githubDir, ORG, 'alpha.git');
       const main = (await runGit(bare, ['rev-parse', 'refs/heads/main'])).stdout.trim();
