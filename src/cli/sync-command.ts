@@ -19,10 +19,17 @@ interface Outcome {
   readonly error?: string;
 }
 
-/** Polls the state store until a sync that started after `since` has finished for the repository. */
+/** What the sync job itself says: failed for good (its retries used up, or a permanent error) since `since`. */
+export type JobFailure = () => Promise<string | undefined>;
+
+/**
+ * Polls the state store until a sync that started after `since` has finished for the repository — or until its
+ * job failed for good without recording anything (a repository GitHub does not have: there is no state to mark).
+ */
 async function waitForSync(
   get: () => Promise<RepoState | undefined>,
   history: () => Promise<{ result: string; durationMs: number; refsPushed: number; error?: string }[]>,
+  jobFailure: JobFailure,
   repo: string,
   since: number,
   deadline: number,
@@ -49,6 +56,10 @@ async function waitForSync(
         ...(last === undefined ? {} : { durationMs: last.durationMs, refsPushed: last.refsPushed }),
         ...(s.lastError === undefined || s.state !== 'failing' ? {} : { error: s.lastError }),
       };
+    }
+    if (s?.state !== 'syncing') {
+      const failed = await jobFailure();
+      if (failed !== undefined) return { repo, result: 'failed', error: failed };
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -88,15 +99,28 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
         const queues = openQueues(connection, cli.prefix);
         try {
           const since = Date.now();
+          const jobIds = new Map<string, string | undefined>();
           for (const full of repos) {
             const [owner = '', repo = ''] = full.split('/');
-            await enqueueSync(
-              queues.sync,
-              cli.store,
-              { owner, repo, reason: 'manual', requestedAt: since },
-              retryingJob(cli.config),
+            jobIds.set(
+              full,
+              await enqueueSync(
+                queues.sync,
+                cli.store,
+                { owner, repo, reason: 'manual', requestedAt: since },
+                retryingJob(cli.config),
+              ),
             );
           }
+          const jobFailure =
+            (repo: string): JobFailure =>
+            async () => {
+              const id = jobIds.get(repo);
+              const job = id === undefined ? undefined : await queues.sync.getJob(id);
+              if (job === undefined || (job.finishedOn ?? 0) < since || !(await job.isFailed()))
+                return undefined;
+              return job.failedReason === '' ? 'the sync job failed' : job.failedReason;
+            };
           if (opts.wait !== true) {
             if (opts.json === true) print(JSON.stringify({ version: 1, queued: repos }, null, 2));
             else printError(`${repos.length} sync(s) queued; \`gh2cc status\` shows the outcome.`);
@@ -108,6 +132,7 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
               waitForSync(
                 () => cli.store.get(r),
                 () => cli.store.history(r),
+                jobFailure(r),
                 r,
                 since,
                 deadline,

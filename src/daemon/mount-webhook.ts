@@ -64,13 +64,14 @@ export function mountWebhook(
     redisReady: () => redis.status === 'ready',
     metrics,
     enqueue: {
-      sync: (source) =>
-        enqueueSync(
+      sync: async (source) => {
+        await enqueueSync(
           queues.sync,
           requests,
           { owner: source.owner, repo: source.name, reason: 'webhook' },
           jobOptions,
-        ),
+        );
+      },
       repository: async (change) => {
         await queues.reconcile.add('repository', { reason: 'webhook', change }, jobOptions);
       },

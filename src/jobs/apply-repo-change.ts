@@ -98,7 +98,9 @@ export async function applyRepoChange(
           .filter((st) => st.state !== 'stopped')
           .map((st) => [st.target, st.repo] as const),
       ),
-    sync: (owner, repo) => enqueueSync(syncQueue, ctx.state, { owner, repo, reason: 'webhook' }, jobOptions),
+    sync: async (owner, repo) => {
+      await enqueueSync(syncQueue, ctx.state, { owner, repo, reason: 'webhook' }, jobOptions);
+    },
     now: new Date(),
     log,
   });

@@ -12,12 +12,14 @@ export async function enqueueSync(
   state: StateStore | undefined,
   data: Omit<SyncJobData, 'requestedAt'> & { requestedAt?: number },
   jobOptions: JobsOptions,
-): Promise<void> {
+): Promise<string | undefined> {
   const requestedAt = data.requestedAt ?? Date.now();
   await state?.markRequested(`${data.owner}/${data.repo}`, requestedAt);
-  await queue.add(
+  // Joined to a job already waiting for this repository, the id is that job's.
+  const job = await queue.add(
     'sync',
     { ...data, requestedAt },
     { ...jobOptions, deduplication: { id: syncDedupId(data.owner, data.repo), keepLastIfActive: true } },
   );
+  return job.id;
 }

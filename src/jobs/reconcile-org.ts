@@ -56,7 +56,9 @@ export async function reconcileOrg(
   const counts = { new: 0, renamed: 0, archived: 0, unarchived: 0, edited: 0, resumed: 0, sync: 0, gone: 0 };
   const scope: ActionScope = {
     targets: () => Promise.resolve(targets),
-    sync: (owner, repo) => enqueueSync(syncQueue, ctx.state, { owner, repo, reason }, jobOptions),
+    sync: async (owner, repo) => {
+      await enqueueSync(syncQueue, ctx.state, { owner, repo, reason }, jobOptions);
+    },
     now,
     log,
   };

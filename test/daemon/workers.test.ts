@@ -194,6 +194,15 @@ describe('gh2cc worker processes on a shared Redis', { timeout: 240_000 }, () =>
     expect(await allEqual(['fragile'])).toBe(true);
   });
 
+  it('`sync --wait` for a repository GitHub does not have says so as soon as its job fails, not at --timeout', async () => {
+    const missing = gh2cc(['sync', `${ORG}/no-such-repo`, '--wait', '--timeout', '45'], env);
+    expect(await missing.exited).toBe(1);
+    expect(missing.stdout()).toMatch(/^worg\/no-such-repo: failed — .*no repository worg\/no-such-repo/m);
+    expect(missing.stdout()).not.toContain('timeout');
+    // Nothing is recorded for a repository that does not exist.
+    expect(await state('no-such-repo')).toBeUndefined();
+  });
+
   it('replicates a force-push and a branch deletion on a worker whose cache has never seen the repository', async () => {
     const bare = join(sandbox.githubDir, ORG, 'r3.git');
     const main = (await runGit(bare, ['rev-parse', 'refs/heads/main'])).stdout.trim();
