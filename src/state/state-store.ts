@@ -276,7 +276,8 @@ function serialize(state: RepoState): string {
   );
 }
 
+/** A stopped repository shows no pending request: no sync will serve it until mirroring resumes. */
 function withPending(state: RepoState, pending: string | null): RepoState {
-  if (pending === null) return state;
+  if (pending === null || state.state === 'stopped') return state;
   return { ...state, pendingSince: Number(pending) };
 }

@@ -106,6 +106,20 @@ describe('StateStore: pending requests', () => {
     await store.clearRequested('acme/never-requested', 4000);
     expect(await store.get('acme/never-requested')).toBeUndefined();
   });
+
+  it('a stopped repository is not behind, whatever was requested (no sync will serve it); resumed, it is again', async () => {
+    const store = freshStore();
+    await store.put({
+      ...initialState('acme/gone', 'gone'),
+      state: 'stopped',
+      stoppedReason: 'deleted on GitHub',
+    });
+    await store.markRequested('acme/gone', 1000);
+    expect((await store.get('acme/gone'))?.pendingSince).toBeUndefined();
+    expect((await store.all()).find((s) => s.repo === 'acme/gone')?.pendingSince).toBeUndefined();
+    await store.update('acme/gone', (s) => ({ ...s, state: 'pending' }));
+    expect((await store.get('acme/gone'))?.pendingSince).toBe(1000);
+  });
 });
 
 describe('StateStore.rename: a GitHub rename moves everything, in one step', () => {
