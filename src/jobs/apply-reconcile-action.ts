@@ -45,11 +45,27 @@ export async function applyReconcileAction(
           mapped.error ??
           `name collision: ${holder ?? ''} already mirrors to "${mapped.target}"; add migrate.naming.renames`;
         const failing = { state: 'failing' as const, lastError: why, lastErrorCode: 'invalid-name' as const };
-        await ctx.state.update(source.fullName, (current) => ({ ...current, ...failing }), {
-          ...fresh,
-          ...failing,
-        });
+        const created = { ...fresh, ...failing };
+        const marked = await ctx.state.update(
+          source.fullName,
+          (current) => ({ ...current, ...failing }),
+          created,
+        );
         scope.log.warn({ repo, why }, 'new repository not mirrored');
+        // Told once, when it becomes failing (a state created just now starts from `created` itself): no sync
+        // will run to say it, and each reconcile finds it again.
+        if (marked !== undefined && (marked.before === created || marked.before.state !== 'failing'))
+          tell(
+            ctx,
+            {
+              eventType: 'sync-failing',
+              org: source.owner,
+              repository: source.fullName,
+              summary: `${source.fullName}: new on GitHub but not mirrored: ${why}`,
+              details: { target: mapped.target, error: why, code: 'invalid-name', failures: 0 },
+            },
+            `not-mirrored:${source.fullName}:${why}`,
+          );
         break;
       }
       targets.set(mapped.target, source.fullName);

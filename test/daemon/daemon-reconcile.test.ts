@@ -622,6 +622,37 @@ describe(
       });
     });
 
+    it('tells once of a new GitHub repository whose CodeCommit name another one already takes', async () => {
+      await topic.drain();
+      // `coll.git` and `coll-git` both map to the CodeCommit name coll-git: one is mirrored, the other not.
+      await seedOrg(sandbox.githubDir, ORG, [
+        { name: 'coll.git', commits: 1 },
+        { name: 'coll-git', commits: 1 },
+      ]);
+      let loser: RepoState | undefined;
+      await eventually(
+        async () => {
+          loser = (await statusJson(env)).find(
+            (s) => s.repo.startsWith(`${ORG}/coll`) && s.lastErrorCode === 'invalid-name',
+          );
+          return loser !== undefined;
+        },
+        20_000,
+        'the second coll repository marked failing',
+      );
+      expect(loser?.lastError).toMatch(
+        /name collision: .* already mirrors to "coll-git"; add migrate.naming.renames/,
+      );
+      // Reconciles every 2 s find it again: it is told once.
+      await new Promise((r) => setTimeout(r, 5000));
+      const about = (await topic.drain()).filter(
+        (n) => n.message.repository === loser?.repo && n.message.eventType === 'sync-failing',
+      );
+      expect(about).toHaveLength(1);
+      expect(about[0]?.message.summary).toContain('new on GitHub but not mirrored: name collision');
+      expect(validNotification(about[0]?.message), ajv.errorsText(validNotification.errors)).toBe(true);
+    });
+
     it('never pushes into a CodeCommit repository someone else already filled, however often it tries', async () => {
       const cc = codecommitClient(sandbox.info);
       await cc.send(new CreateRepositoryCommand({ repositoryName: 'zeta' }));
