@@ -5,6 +5,7 @@ import { buildNotification, type NotificationInput } from '../core/notification.
 import type { ReconcileAction } from '../core/reconcile-plan.ts';
 import { initialState } from '../state/repo-state.ts';
 import type { JobContext } from './job-context.ts';
+import { notifyRepoCreated } from './notify-state-change.ts';
 
 export interface ActionScope {
   /** CodeCommit names already mirrored to (target → GitHub repo), for collision checks of new repositories. */
@@ -72,17 +73,7 @@ export async function applyReconcileAction(
       // A sync (its webhook) may have recorded the repository since the reconcile read the states: kept.
       const owed = { ensureRequested: true, ensureRequestedAt: scope.now.toISOString() };
       await ctx.state.update(source.fullName, (current) => ({ ...current, ...owed }), { ...fresh, ...owed });
-      tell(
-        ctx,
-        {
-          eventType: 'repo-created',
-          org: source.owner,
-          repository: source.fullName,
-          summary: `${source.fullName}: new on GitHub; mirroring it to CodeCommit as ${mapped.target}`,
-          details: { target: mapped.target, githubId: source.id ?? null },
-        },
-        `repo-created:${source.fullName}:${source.id ?? ''}`,
-      );
+      notifyRepoCreated(ctx, source, mapped.target);
       await scope.sync(source.owner, source.name);
       break;
     }

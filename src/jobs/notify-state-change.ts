@@ -72,6 +72,28 @@ export function notifyStateChange(
 }
 
 /**
+ * A repository new on GitHub that gh2cc mirrors from now on (found by the reconcile, or first seen by a sync
+ * that a push webhook asked for). Keyed by the GitHub repository, so both paths seeing it say it once on a FIFO
+ * topic.
+ */
+export function notifyRepoCreated(
+  ctx: Pick<JobContext, 'notifier'>,
+  source: { readonly owner: string; readonly fullName: string; readonly id?: number | undefined },
+  target: string,
+): void {
+  ctx.notifier.notify(
+    buildNotification({
+      eventType: 'repo-created',
+      org: source.owner,
+      repository: source.fullName,
+      summary: `${source.fullName}: new on GitHub; mirroring it to CodeCommit as ${target}`,
+      details: { target, githubId: source.id ?? null },
+    }),
+    { dedupKey: `repo-created:${source.fullName}:${source.id ?? ''}` },
+  );
+}
+
+/**
  * A sync created the CodeCommit repository of a repository gh2cc had already ensured: it had been deleted
  * outside gh2cc (seen by a sync's push or by the drift check), and what only CodeCommit held is gone with it.
  * Told once per loss: the key is the ensure that the deleted repository came from.

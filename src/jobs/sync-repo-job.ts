@@ -9,7 +9,7 @@ import { jobSyncDeps } from './job-sync-deps.ts';
 import { syncRepo } from '../mirror/sync-repo.ts';
 import { applySyncResult, initialState, type RepoState } from '../state/repo-state.ts';
 import type { JobContext } from './job-context.ts';
-import { notifyRepositoryRecreated, notifyStateChange } from './notify-state-change.ts';
+import { notifyRepoCreated, notifyRepositoryRecreated, notifyStateChange } from './notify-state-change.ts';
 import { notifySyncEvents } from './notify-sync-events.ts';
 import { markDriftNotice } from '../state/state-events.ts';
 import { Gh2ccError } from '../util/errors.ts';
@@ -85,10 +85,14 @@ export async function runSyncJob(
     };
   };
   let starting = await ctx.state.update(source.fullName, start);
+  // No reconcile or repository webhook has seen it: this sync (a push webhook's) is the first to mirror it.
+  let firstSeen = false;
   if (starting === undefined && stopped === undefined) {
     // Not known by this name: perhaps by its id under an old one (a rename not followed yet).
     await followRenameFirst(ctx, source, run.log);
-    starting = await ctx.state.update(source.fullName, start, newState(ctx, source));
+    const initial = newState(ctx, source);
+    starting = await ctx.state.update(source.fullName, start, initial);
+    firstSeen = starting?.before === initial;
   }
   if (starting === undefined)
     return { kind: 'skipped', reason: `mirroring stopped: ${stopped ?? 'by reconcile'}` };
@@ -176,6 +180,7 @@ export async function runSyncJob(
   notifyStateChange(ctx, prev, stored);
   notifySyncEvents(ctx, source, result);
   if (prev.ensuredAt !== undefined && result.created) notifyRepositoryRecreated(ctx, prev, result.refsPushed);
+  if (firstSeen && result.created) notifyRepoCreated(ctx, source, prev.target);
   await ctx.state.pushHistory(source.fullName, {
     at: now.toISOString(),
     result: result.status,

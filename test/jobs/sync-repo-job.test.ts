@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createJobContext } from '../../src/jobs/create-job-context.ts';
 import type { JobContext } from '../../src/jobs/job-context.ts';
@@ -8,6 +8,7 @@ import { runSyncJob } from '../../src/jobs/sync-repo-job.ts';
 import { createRedis } from '../../src/queue/redis-connection.ts';
 import { initialState, type MirrorState } from '../../src/state/repo-state.ts';
 import { createLogger } from '../../src/util/logger.ts';
+import type { Notification } from '../../src/core/notification.ts';
 import { tempDir } from '../helpers/git.ts';
 import { seedOrg } from '../helpers/seed-org.ts';
 
@@ -86,5 +87,63 @@ describe('the sync job, stopped by a shutdown before it finished', () => {
     await takenOver;
     expect(outcome.kind).toBe('interrupted');
     expect(await ctx.state.get(repo)).toMatchObject({ state: 'syncing', syncingBy: other });
+  });
+});
+
+describe('the sync job, for a repository first seen through a push webhook', () => {
+  const redis = createRedis(inject('redisUrl'), 'test-sync-repo-job-created');
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await redis.quit();
+  });
+
+  it('tells repo-created once, as the reconcile would; not for one the reconcile already announced', async () => {
+    const name = `fresh-${randomUUID().slice(0, 6)}`;
+    const known = `known-${randomUUID().slice(0, 6)}`;
+    await seedOrg(join(sandboxDir, 'github'), ORG, [
+      { name, commits: 2 },
+      { name: known, commits: 2 },
+    ]);
+    const config = loadConfig({
+      env: {
+        ...sandbox.env,
+        GH2CC_ORG: ORG,
+        GH2CC_REDIS_PREFIX: `{gh2cc-test-${randomUUID().slice(0, 8)}}`,
+        GH2CC_CACHE_DIR: await tempDir('gh2cc-sync-job-'),
+      },
+    });
+    // The SDK's credential chain reads the sandbox's keys from the environment, as for a user.
+    vi.stubEnv('AWS_ACCESS_KEY_ID', sandbox.env['AWS_ACCESS_KEY_ID']);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', sandbox.env['AWS_SECRET_ACCESS_KEY']);
+    vi.stubEnv('AWS_CONFIG_FILE', '/dev/null');
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/dev/null');
+    const told: Notification[] = [];
+    const base = createJobContext(config, log, redis, { lockDurationMs: 5000 });
+    const ctx: JobContext = {
+      ...base,
+      notifier: {
+        notify: (n) => void told.push(n),
+        flush: () => Promise.resolve(),
+        close: () => Promise.resolve(),
+      },
+    };
+    const sync = (repo: string) =>
+      runSyncJob(
+        ctx,
+        { owner: ORG, repo, reason: 'webhook', requestedAt: Date.now() },
+        { log, attempt: 1, attempts: 1 },
+      );
+    const first = await sync(name);
+    expect(first.kind === 'done' && first.result.created).toBe(true);
+    expect(told.filter((n) => n.eventType === 'repo-created').map((n) => n.repository)).toEqual([
+      `${ORG}/${name}`,
+    ]);
+    await sync(name);
+    expect(told.filter((n) => n.eventType === 'repo-created')).toHaveLength(1);
+    // Announced by the reconcile (its state made, an ensure owed): the sync that creates it says nothing more.
+    await ctx.state.put({ ...initialState(`${ORG}/${known}`, known), ensureRequested: true });
+    const made = await sync(known);
+    expect(made.kind === 'done' && made.result.created).toBe(true);
+    expect(told.filter((n) => n.eventType === 'repo-created')).toHaveLength(1);
   });
 });
