@@ -51,12 +51,20 @@ export function storeDirFor(cacheDir: string, source: Pick<SourceRepo, 'owner' |
   return dir;
 }
 
+/**
+ * The repository's logger: `repo` and `target` on every line, once — a job's logger that names the repository
+ * already is not given a second `repo` key (JSON with a repeated key reads differently in different tools).
+ */
+export function repoLogger(log: Logger, repo: string, target: string): Logger {
+  return log.child(log.bindings()['repo'] === repo ? { target } : { repo, target });
+}
+
 export async function openRepoSession(
   source: SourceRepo,
   target: string,
   deps: SyncDeps,
 ): Promise<RepoSession> {
-  const log = deps.log.child({ repo: source.fullName, target });
+  const log = repoLogger(deps.log, source.fullName, target);
   const store = new MirrorStore(storeDirFor(deps.cacheDir, source));
   const release = await lockCacheEntry(store.dir);
   const url = deps.remote.url(target);

@@ -220,7 +220,9 @@ export async function syncRepo(
       errors.push(errorMessage(err));
       out.errorCode = err instanceof Gh2ccError ? err.code : 'internal';
       if (err instanceof Gh2ccError && err.fix !== undefined) errors.push(`fix: ${err.fix}`);
-      (session?.log ?? deps.log).error({ err, repo: source.fullName }, 'repository failed');
+      // The session's logger names the repository already (a second `repo` key would repeat it in the line).
+      if (session !== undefined) session.log.error({ err }, 'repository failed');
+      else deps.log.error({ err, repo: source.fullName }, 'repository failed');
     }
   }
   await session?.release().catch(() => undefined);
