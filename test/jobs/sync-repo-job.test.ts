@@ -18,19 +18,24 @@ const redis = createRedis(inject('redisUrl'), 'test-sync-repo-job');
 const ORG = `sjob-${randomUUID().slice(0, 6)}`;
 const log = createLogger({ level: 'silent' });
 
+/** The org of this file on the shared sandbox, a private key prefix and cache. */
+async function jobConfig() {
+  return loadConfig({
+    env: {
+      ...sandbox.env,
+      GH2CC_ORG: ORG,
+      GH2CC_REDIS_PREFIX: `{gh2cc-test-${randomUUID().slice(0, 8)}}`,
+      GH2CC_CACHE_DIR: await tempDir('gh2cc-sync-job-'),
+    },
+  });
+}
+
 describe('the sync job, stopped by a shutdown before it finished', () => {
   let ctx: JobContext;
 
   beforeAll(async () => {
     await seedOrg(join(sandboxDir, 'github'), ORG, [{ name: 'app', commits: 3 }]);
-    const config = loadConfig({
-      env: {
-        ...sandbox.env,
-        GH2CC_ORG: ORG,
-        GH2CC_REDIS_PREFIX: `{gh2cc-test-${randomUUID().slice(0, 8)}}`,
-        GH2CC_CACHE_DIR: await tempDir('gh2cc-sync-job-'),
-      },
-    });
+    const config = await jobConfig();
     ctx = createJobContext(config, log, redis, { lockDurationMs: 5000 });
   });
   afterAll(() => redis.quit());
@@ -104,14 +109,7 @@ describe('the sync job, for a repository first seen through a push webhook', () 
       { name, commits: 2 },
       { name: known, commits: 2 },
     ]);
-    const config = loadConfig({
-      env: {
-        ...sandbox.env,
-        GH2CC_ORG: ORG,
-        GH2CC_REDIS_PREFIX: `{gh2cc-test-${randomUUID().slice(0, 8)}}`,
-        GH2CC_CACHE_DIR: await tempDir('gh2cc-sync-job-'),
-      },
-    });
+    const config = await jobConfig();
     // The SDK's credential chain reads the sandbox's keys from the environment, as for a user.
     vi.stubEnv('AWS_ACCESS_KEY_ID', sandbox.env['AWS_ACCESS_KEY_ID']);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', sandbox.env['AWS_SECRET_ACCESS_KEY']);
