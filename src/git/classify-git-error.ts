@@ -47,8 +47,12 @@ export function classifyGitError(stderr: string, what: string): Gh2ccError {
       fix: 'free disk space where the mirror cache lives (mirror.cacheDir, GH2CC_CACHE_DIR) or cap the cache with mirror.cacheMaxBytes (GH2CC_CACHE_MAX_BYTES); the next run picks up where this one stopped',
     });
   }
+  // The service answered, with an error of its own (retried like a network failure, but named for what it is).
+  if (/returned error: 5\d\d|Internal Server Error|Service Unavailable|Bad Gateway/i.test(text)) {
+    return new Gh2ccError('server', message);
+  }
   if (
-    /returned error: 5\d\d|RPC failed|Connection reset|Connection refused|Empty reply|Failed to connect|early EOF|remote end hung up|unexpected disconnect|timed out|Could not resolve host|SSL|transfer closed|Recv failure|Send failure|HTTP\/2 stream|Internal Server Error|Service Unavailable/i.test(
+    /RPC failed|Connection reset|Connection refused|Empty reply|Failed to connect|early EOF|remote end hung up|unexpected disconnect|timed out|Could not resolve host|SSL|transfer closed|Recv failure|Send failure|HTTP\/2 stream/i.test(
       text,
     )
   ) {
