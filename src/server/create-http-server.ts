@@ -103,6 +103,31 @@ class QuietRequestLog extends LogController {
     // The completion line below carries everything worth knowing about a request.
   }
 
+  // A client's own mistake that fastify turns into a 4xx (a wrong content type, an oversize body) is the
+  // client's to fix: one line saying why, without the stack fastify would log. 5xx keep theirs.
+  override defaultErrorLog(
+    error: Error,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    metadata?: Record<string, unknown>,
+  ): void {
+    if (reply.statusCode >= 500) {
+      super.defaultErrorLog(error, request, reply, metadata);
+      return;
+    }
+    const code = (error as { code?: unknown }).code;
+    reply.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        reason: error.message,
+        ...(typeof code === 'string' ? { code } : {}),
+      },
+      'request refused',
+    );
+  }
+
   override requestCompleted(
     error: Error | null | undefined,
     request: FastifyRequest,

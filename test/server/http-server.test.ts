@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createHttpServer,
@@ -219,5 +221,50 @@ describe('closing', () => {
     await Promise.all([app.close(), app.close()]);
     await app.close();
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('HTTP server logs', () => {
+  it("logs a client's mistake as one info line without a stack, and a failure of ours as an error with it", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString().trimEnd().split('\n'))
+          lines.push(JSON.parse(l) as Record<string, unknown>);
+        done();
+      },
+    });
+    const log = pino({ level: 'info' }, sink);
+    const metrics = createMetrics({
+      queueCounts: () => Promise.resolve([]),
+      reposInDrift: () => Promise.resolve(0),
+      oldestSuccessAgeSeconds: () => Promise.resolve(undefined),
+      reposByState: () => Promise.resolve({}),
+      log,
+    });
+    const app = createHttpServer({ log, metrics, readiness: () => Promise.resolve({}) });
+    app.post('/echo', (request, reply) => reply.send(request.body));
+    app.get('/boom', () => Promise.reject(new Error('ours')));
+    const base = await listen(app, { host: '127.0.0.1', port: 0 });
+    try {
+      const refused = await fetch(`${base}/echo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml' },
+        body: '<a/>',
+      });
+      expect(refused.status).toBe(415);
+      expect((await fetch(`${base}/boom`)).status).toBe(500);
+    } finally {
+      await app.close();
+    }
+    const client = lines.filter((l) => l['statusCode'] === 415);
+    expect(client).toHaveLength(1);
+    expect(client[0]).toMatchObject({ level: 30, msg: 'request refused', url: '/echo' });
+    expect(String(client[0]?.['reason'])).toMatch(/media type/i);
+    expect(JSON.stringify(client[0])).not.toContain('"stack"');
+    const ours = lines.filter((l) => l['level'] === 50);
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toMatchObject({ res: { statusCode: 500 }, err: { message: 'ours' } });
+    expect(JSON.stringify(ours[0])).toContain('"stack"');
   });
 });
