@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { repositoriesMetadata, repositoryMetadata, repositoryTags } from '../codecommit/ensure-repository.ts';
 import { ownerOf } from '../config/owner-of.ts';
 import { settingsDrift, type SettingDrift } from '../core/drift.ts';
-import { buildNotification } from '../core/notification.ts';
 import { settingsKey } from '../core/reconcile-plan.ts';
 import type { SourceRepo } from '../core/repo-filter.ts';
 import { listSourceRepos } from '../github/list-source-repos.ts';
@@ -18,7 +17,7 @@ import { repositoryExists } from '../codecommit/repository-lifecycle.ts';
 import { enqueueSync } from './enqueue-sync.ts';
 import { holdRepo } from './hold-repo.ts';
 import type { JobContext } from './job-context.ts';
-import { notifyStateChange } from './notify-state-change.ts';
+import { notifySettingsDrift, notifyStateChange } from './notify-state-change.ts';
 import { markDriftNotice } from '../state/state-events.ts';
 import { retryingJob } from './job-options.ts';
 import type { DriftJobData, SyncJobData } from './queues.ts';
@@ -106,6 +105,32 @@ async function settingsOf(
 const DRIFT_RETRY: RetryPolicy = { retries: 1, minTimeoutMs: 500, maxTimeoutMs: 1000 };
 
 const settingName = (d: SettingDrift): string => (d.setting === 'tag' ? `tag ${d.key ?? ''}` : d.setting);
+
+/**
+ * Settings that differ: an ensure is owed, so the sync enqueued next puts them back from GitHub. When GitHub's
+ * settings are those of the last ensure, someone changed them in CodeCommit: said once. (When GitHub moved,
+ * it is the reconcile's `edited`, not drift.)
+ */
+async function askToPutBack(
+  ctx: JobContext,
+  prev: RepoState,
+  settings: { source: SourceRepo; drift: SettingDrift[] },
+  log: Logger,
+): Promise<void> {
+  const requested = await ctx.state.update(prev.repo, (current) => ({
+    ...current,
+    ensureRequested: true,
+    ensureRequestedAt: new Date().toISOString(),
+  }));
+  const latest = requested?.before;
+  if (latest === undefined) return;
+  if (latest.ensuredSettings !== undefined && settingsKey(settings.source) !== latest.ensuredSettings) return;
+  log.warn(
+    { repo: prev.repo, settings: settings.drift.map(settingName) },
+    'drift: CodeCommit settings changed outside gh2cc; putting them back from GitHub',
+  );
+  notifySettingsDrift(ctx, latest, settings.drift.map(settingName), settings.drift);
+}
 
 /**
  * The scheduled drift check: every mirrored repository compared without pushing. A CodeCommit ref moved or
@@ -210,43 +235,7 @@ export async function runDriftCheck(
         const putBack = settings !== undefined && settings.drift.length > 0;
         if (putBack) {
           settingsDrifted += 1;
-          // GitHub's settings moved since the last ensure: the reconcile's `edited`, not drift. Otherwise someone
-          // changed them in CodeCommit: said once, then put back from GitHub by an ensure.
-          const requested = await ctx.state.update(prev.repo, (current) => ({
-            ...current,
-            ensureRequested: true,
-            ensureRequestedAt: new Date().toISOString(),
-          }));
-          const latest = requested?.before;
-          const githubMoved =
-            latest?.ensuredSettings !== undefined && settingsKey(settings.source) !== latest.ensuredSettings;
-          if (!githubMoved && latest !== undefined) {
-            const names = settings.drift.map(settingName);
-            log.warn(
-              { repo: prev.repo, settings: names },
-              'drift: CodeCommit settings changed outside gh2cc; putting them back from GitHub',
-            );
-            ctx.notifier.notify(
-              buildNotification({
-                eventType: 'drift-found',
-                org: owner,
-                repository: prev.repo,
-                summary: `${prev.repo}: CodeCommit settings changed outside gh2cc (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}); put back from GitHub`,
-                details: {
-                  target: prev.target,
-                  settings: settings.drift.map((d) => ({
-                    setting: d.setting,
-                    ...(d.key === undefined ? {} : { key: d.key }),
-                    expected: d.expected,
-                    codecommit: d.codecommit,
-                  })),
-                },
-              }),
-              {
-                dedupKey: `settings-drift:${prev.target}:${latest.ensuredAt ?? ''}:${JSON.stringify(settings.drift)}`,
-              },
-            );
-          }
+          await askToPutBack(ctx, prev, settings, log);
         }
         if (found.behind > 0 || putBack) {
           if (found.behind > 0) behind += 1;

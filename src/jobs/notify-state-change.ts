@@ -1,4 +1,5 @@
 import { buildNotification, type NotificationInput } from '../core/notification.ts';
+import type { SettingDrift } from '../core/drift.ts';
 import type { RepoState } from '../state/repo-state.ts';
 import { stateEvents, type StateEvent } from '../state/state-events.ts';
 import type { JobContext } from './job-context.ts';
@@ -69,6 +70,37 @@ export function notifyStateChange(
           : `${e.kind}:${after.lastSyncAt ?? ''}`;
     ctx.notifier.notify(buildNotification(input(org, after, e)), { dedupKey: key });
   }
+}
+
+/**
+ * CodeCommit settings (default branch, description, gh2cc's tags) someone changed outside gh2cc, being put back
+ * from GitHub. Keyed by the ensure they drifted from and the drift itself: a check that finds the same again
+ * before the ensure has run says nothing more.
+ */
+export function notifySettingsDrift(
+  ctx: Pick<JobContext, 'notifier'>,
+  state: RepoState,
+  names: readonly string[],
+  drift: readonly SettingDrift[],
+): void {
+  ctx.notifier.notify(
+    buildNotification({
+      eventType: 'drift-found',
+      org: state.repo.split('/')[0] ?? '',
+      repository: state.repo,
+      summary: `${state.repo}: CodeCommit settings changed outside gh2cc (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}); put back from GitHub`,
+      details: {
+        target: state.target,
+        settings: drift.map((d) => ({
+          setting: d.setting,
+          ...(d.key === undefined ? {} : { key: d.key }),
+          expected: d.expected,
+          codecommit: d.codecommit,
+        })),
+      },
+    }),
+    { dedupKey: `settings-drift:${state.target}:${state.ensuredAt ?? ''}:${JSON.stringify(drift)}` },
+  );
 }
 
 /**
