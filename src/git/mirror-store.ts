@@ -1,8 +1,9 @@
-import { appendFile, mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { gitEnv } from './git-env.ts';
 import { parseRefLines, runGit } from './git-runner.ts';
+import { createBareRepo, readRefFiles } from './ref-files.ts';
 
 /**
  * simple-git inspects the environment and refuses some variables; gitEnv() sets exactly these on purpose
@@ -17,7 +18,7 @@ const ALLOWED_ENV = {
 } as const;
 
 /** Where the record of what the mirror pushed lives inside the store (see refsAndRecord). */
-const RECORD_PREFIX = 'refs/gh2cc/pushed/';
+export const RECORD_PREFIX = 'refs/gh2cc/pushed/';
 
 /** A file in the entry whose mtime says when its objects were last checked with `git fsck`. */
 const CHECK_MARKER = 'gh2cc-checked';
@@ -42,15 +43,10 @@ export class MirrorStore {
 
   async ensure(): Promise<void> {
     if (await this.exists()) return;
-    await mkdir(dirname(this.dir), { recursive: true });
-    await runGit(dirname(this.dir), ['init', '--bare', '--quiet', this.dir], {
-      what: 'create the mirror cache',
-    });
     // No reflogs and no automatic gc in the middle of a push; objects of deleted refs stay "known". Fetches
     // always keep their pack (no loose-object explosion for small ones), which also measures what came in.
-    // Appended as text: the same as `git config` runs, without more processes per repository.
-    await appendFile(
-      join(this.dir, 'config'),
+    await createBareRepo(
+      this.dir,
       '[core]\n\tlogAllRefUpdates = false\n[gc]\n\tauto = 0\n[fetch]\n\tunpackLimit = 1\n',
     );
     // A new entry is as checked as it gets: everything in it is about to come from the source.
@@ -70,14 +66,19 @@ export class MirrorStore {
    * than deletes.
    */
   async refsAndRecord(): Promise<{ local: Map<string, string>; pushed: Map<string, string> }> {
-    const { stdout } = await runGit(
-      this.dir,
-      ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/tags', RECORD_PREFIX],
-      { what: 'list refs' },
-    );
+    const prefixes = ['refs/heads/', 'refs/tags/', RECORD_PREFIX];
+    const refs =
+      (await readRefFiles(this.dir, prefixes)) ??
+      parseRefLines(
+        (
+          await runGit(this.dir, ['for-each-ref', '--format=%(objectname) %(refname)', ...prefixes], {
+            what: 'list refs',
+          })
+        ).stdout,
+      );
     const local = new Map<string, string>();
     const pushed = new Map<string, string>();
-    for (const [ref, sha] of parseRefLines(stdout)) {
+    for (const [ref, sha] of refs) {
       if (ref.startsWith(RECORD_PREFIX)) pushed.set(`refs/${ref.slice(RECORD_PREFIX.length)}`, sha);
       else local.set(ref, sha);
     }

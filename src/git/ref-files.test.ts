@@ -1,0 +1,86 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeRepo, tempDir } from '../../test/helpers/git.ts';
+import { parseRefLines, runGit } from './git-runner.ts';
+import { createBareRepo, readRefFiles } from './ref-files.ts';
+
+const PREFIXES = ['refs/heads/', 'refs/tags/', 'refs/gh2cc/pushed/'];
+
+async function forEachRef(dir: string): Promise<Map<string, string>> {
+  const { stdout } = await runGit(dir, ['for-each-ref', '--format=%(objectname) %(refname)', ...PREFIXES]);
+  return parseRefLines(stdout);
+}
+
+describe('refs read from the files of a bare repository', () => {
+  it('agree with git for-each-ref: packed and loose refs, a loose one over its packed value, nested and non-ASCII names, annotated tags, a symbolic ref', async () => {
+    const dir = await makeRepo(3, (s, tips) => {
+      s.ref('refs/heads/feature/deep/x', tips[0] ?? 1);
+      s.ref('refs/heads/über-ñ', tips[1] ?? 1);
+      s.ref('refs/gh2cc/pushed/heads/main', tips[0] ?? 1);
+      s.ref('refs/pull/1/head', tips[0] ?? 1);
+    });
+    await runGit(dir, [
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@example.com',
+      'tag',
+      '-a',
+      '-m',
+      'release',
+      'v1',
+      'main',
+    ]);
+    await runGit(dir, ['tag', 'light', 'main~1']);
+    await runGit(dir, ['pack-refs', '--all']);
+    // After packing: a loose value over the packed one, a new loose ref, a symbolic ref and a lock file.
+    await runGit(dir, ['update-ref', 'refs/heads/feature/deep/x', 'main']);
+    await runGit(dir, ['update-ref', 'refs/tags/after-pack', 'main~2']);
+    await runGit(dir, ['symbolic-ref', 'refs/heads/alias', 'refs/heads/main']);
+    await writeFile(join(dir, 'refs', 'heads', 'in-progress.lock'), `${'a'.repeat(40)}\n`);
+
+    const fromGit = await forEachRef(dir);
+    const fromFiles = await readRefFiles(dir, PREFIXES);
+    expect(fromGit.size).toBe(8);
+    expect(fromGit.get('refs/heads/alias')).toBe(fromGit.get('refs/heads/main'));
+    expect(fromFiles && [...fromFiles]).toEqual([...fromGit]);
+  });
+
+  it('answers undefined for a repository that keeps its refs another way (reftable), so git is asked', async () => {
+    const dir = await tempDir();
+    await createBareRepo(join(dir, 'r.git'), '[extensions]\n\trefStorage = reftable\n');
+    expect(await readRefFiles(join(dir, 'r.git'), PREFIXES)).toBeUndefined();
+  });
+});
+
+describe('a bare repository made without git', () => {
+  it('is one git recognises, fetches into and lists, with the config given', async () => {
+    const source = await makeRepo(2);
+    const dir = join(await tempDir(), 'owner', 'repo.git');
+    await createBareRepo(dir, '[gc]\n\tauto = 0\n');
+    expect((await runGit(dir, ['rev-parse', '--is-bare-repository'])).stdout.trim()).toBe('true');
+    expect((await runGit(dir, ['config', 'gc.auto'])).stdout.trim()).toBe('0');
+    await runGit(dir, ['fetch', '--quiet', source, '+refs/heads/*:refs/heads/*']);
+    expect([...((await readRefFiles(dir, PREFIXES)) ?? [])]).toEqual([...(await forEachRef(source))]);
+    expect((await runGit(dir, ['fsck', '--no-progress'])).code).toBe(0);
+  });
+
+  it('replaces a folder an interrupted earlier attempt left without a HEAD', async () => {
+    const dir = join(await tempDir(), 'repo.git');
+    await mkdir(join(dir, 'objects'), { recursive: true });
+    await createBareRepo(dir, '');
+    expect((await runGit(dir, ['rev-parse', '--is-bare-repository'])).stdout.trim()).toBe('true');
+  });
+});
+
+describe('one ref read from the files', () => {
+  it('reads a single loose or packed ref by its full name, and nothing for a missing one', async () => {
+    const dir = await makeRepo(2, (s, tips) => s.ref('refs/heads/main2', tips[0] ?? 1));
+    const main = (await forEachRef(dir)).get('refs/heads/main');
+    expect((await readRefFiles(dir, ['refs/heads/main']))?.get('refs/heads/main')).toBe(main);
+    await runGit(dir, ['pack-refs', '--all']);
+    expect((await readRefFiles(dir, ['refs/heads/main']))?.get('refs/heads/main')).toBe(main);
+    expect((await readRefFiles(dir, ['refs/heads/nope']))?.size).toBe(0);
+  });
+});
