@@ -4,6 +4,7 @@ import { classifyGitError } from './classify-git-error.ts';
 import { gitAuthEnv, type GitAuth } from './git-auth.ts';
 import { gitNetworkEnv, type GitNetworkLimits } from './git-env.ts';
 import { parseRefLines, runGit, type GitProgress } from './git-runner.ts';
+import { listRefsOverHttp } from './http-refs.ts';
 import type { MirrorStore } from './mirror-store.ts';
 import type { RefUpdateSpec } from '../core/push-plan.ts';
 
@@ -123,7 +124,8 @@ export async function fetchObjects(
  * Branches and tags of a remote, as `ls-remote` sees them (peeled lines dropped), run in `cwd` (any git
  * directory). `protocol: 0` lists in one round trip instead of two: right for CodeCommit, which has only
  * branches and tags; GitHub's side keeps protocol v2, whose server-side filtering skips the thousands of
- * refs/pull/* a busy repo carries.
+ * refs/pull/* a busy repo carries. A protocol-0 listing over HTTP(S) is read in this process where it can be
+ * (listRefsOverHttp): the same advertisement, without three processes per listing.
  */
 export async function listRemoteRefs(
   cwd: string,
@@ -136,6 +138,10 @@ export async function listRemoteRefs(
     network?: GitNetworkLimits | undefined;
   } = {},
 ): Promise<Map<string, string>> {
+  if (options.protocol === 0) {
+    const listed = await listRefsOverHttp(url, auth, what, options);
+    if (listed !== undefined) return listed;
+  }
   const args = options.protocol === 0 ? ['-c', 'protocol.version=0'] : [];
   const { stdout } = await runGit(cwd, [...args, 'ls-remote', '--heads', '--tags', url], {
     env: remoteEnv(auth, options.network),

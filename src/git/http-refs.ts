@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Gh2ccError } from '../util/errors.ts';
+import { proxyEnv } from '../util/proxy-env.ts';
+import { classifyGitError } from './classify-git-error.ts';
+import type { GitAuth } from './git-auth.ts';
+import type { GitNetworkLimits } from './git-env.ts';
+
+/** More than any ref advertisement: 20,000 tags take about 1.2 MB. */
+const MAX_ADVERTISEMENT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A remote's branches and tags from its smart-HTTP ref advertisement (`GET <url>/info/refs?service=
+ * git-upload-pack`, protocol v0), read in this process: what `git ls-remote --heads --tags` prints, without
+ * starting git, its HTTP helper and its credential helper for one request. The mirror lists CodeCommit before
+ * planning and again to verify each repository; on small repositories those processes cost more than the
+ * listing. Credentials go in the Authorization header of this request only (Basic, as git sends them).
+ *
+ * Answers undefined where git's own HTTP stack should do it instead, and the caller runs `git ls-remote`: a
+ * URL that is not http(s), no credentials, a proxy in the environment (git's proxy rules, `no_proxy`
+ * included, stay git's), a redirect, or a server that does not speak smart HTTP. Failures are classified as
+ * the same failure from git would be (auth, not found, throttled, server, network).
+ */
+export async function listRefsOverHttp(
+  url: string,
+  auth: GitAuth | undefined,
+  what: string,
+  options: { signal?: AbortSignal | undefined; network?: GitNetworkLimits | undefined } = {},
+): Promise<Map<string, string> | undefined> {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed === undefined || auth === undefined || proxyEnv() !== undefined) return undefined;
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+  if (parsed.username !== '' || parsed.password !== '') return undefined;
+  const target = new URL(`${parsed.href.replace(/\/+$/, '')}/info/refs`);
+  target.searchParams.set('service', 'git-upload-pack');
+  const fail = (detail: string): Gh2ccError =>
+    classifyGitError(`fatal: unable to access '${parsed.href}': ${detail}`, what);
+  let response: IncomingMessage;
+  try {
+    response = await get(target, auth, options);
+  } catch (err) {
+    if (options.signal?.aborted === true)
+      throw new Gh2ccError('internal', `${what}: stopped on request`, { retryable: false });
+    throw fail(networkDetail(err));
+  }
+  const status = response.statusCode ?? 0;
+  const type = String(response.headers['content-type'] ?? '');
+  if (status !== 200 || type !== 'application/x-git-upload-pack-advertisement') {
+    response.resume();
+    // A redirect, or a server that answers the dumb protocol: git's HTTP stack knows what to do with those.
+    if ((status >= 300 && status < 400) || status === 200) return undefined;
+    throw fail(`The requested URL returned error: ${status}`);
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(response);
+  } catch (err) {
+    if (options.signal?.aborted === true)
+      throw new Gh2ccError('internal', `${what}: stopped on request`, { retryable: false });
+    throw fail(networkDetail(err));
+  }
+  const refs = parseAdvertisement(body);
+  if (refs === undefined) throw fail('the server sent a malformed ref advertisement (early EOF)');
+  return refs;
+}
+
+function get(
+  target: URL,
+  auth: GitAuth,
+  options: { signal?: AbortSignal | undefined; network?: GitNetworkLimits | undefined },
+): Promise<IncomingMessage> {
+  const caFile = process.env['GIT_SSL_CAINFO'];
+  const secure = target.protocol === 'https:';
+  const request = secure ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(target, {
+      method: 'GET',
+      agent: false,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`,
+        'user-agent': 'git/2 (gh2cc)',
+        accept: '*/*',
+        pragma: 'no-cache',
+      },
+      // git's CA setting replaces the trusted roots, as it does for curl.
+      ...(secure && caFile !== undefined && caFile !== '' ? { ca: readFileSync(caFile, 'utf8') } : {}),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    // git's low-speed limit, as a stall of the socket: a server that says nothing ends the listing.
+    req.setTimeout(options.network?.lowSpeedTimeMs ?? 120_000, () =>
+      req.destroy(new Error('Operation timed out')),
+    );
+    req.once('response', resolve);
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+async function readBody(response: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > MAX_ADVERTISEMENT_BYTES)
+      throw new Error('transfer closed: the ref advertisement is too large');
+    chunks.push(b);
+  }
+  if (!response.complete) throw new Error('transfer closed with outstanding read data remaining');
+  return Buffer.concat(chunks);
+}
+
+/** Words git's own HTTP errors use, so the failure classifies as git's would (see classifyGitError). */
+function networkDetail(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ECONNREFUSED') return `Failed to connect: Connection refused`;
+  if (e.code === 'ECONNRESET') return `Recv failure: Connection reset by peer`;
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `Could not resolve host`;
+  if (e.code?.startsWith('ERR_TLS') === true || /certificate/i.test(e.message))
+    return `SSL certificate problem: ${e.message}`;
+  return `${e.message} (${e.code ?? 'network error'})`;
+}
+
+/**
+ * Branches and tags of a v0 smart-HTTP advertisement: pkt-lines (4 hex digits of length, then the line),
+ * `# service=git-upload-pack`, a flush, then `<sha> <ref>` lines, the first with capabilities after a NUL;
+ * an empty repository advertises only `capabilities^{}`. Peeled `^{}` lines are dropped, as ls-remote's are
+ * by the mirror. Undefined when the pkt-lines are cut short or malformed.
+ */
+export function parseAdvertisement(body: Buffer): Map<string, string> | undefined {
+  const refs = new Map<string, string>();
+  let at = 0;
+  let flushes = 0;
+  let serviceLine = false;
+  while (at < body.length) {
+    const length = Number.parseInt(body.toString('latin1', at, at + 4), 16);
+    if (Number.isNaN(length) || (length > 0 && length < 4) || at + Math.max(length, 4) > body.length)
+      return undefined;
+    if (length === 0) {
+      flushes += 1;
+      at += 4;
+      continue;
+    }
+    const line =
+      body
+        .toString('utf8', at + 4, at + length)
+        .split('\0')[0]
+        ?.replace(/\n$/, '') ?? '';
+    at += length;
+    if (line.startsWith('# service=')) {
+      serviceLine = true;
+      continue;
+    }
+    const m = /^([0-9a-f]{40}|[0-9a-f]{64}) (refs\/(?:heads|tags)\/\S+)$/.exec(line);
+    if (m?.[1] !== undefined && m[2] !== undefined && !m[2].endsWith('^{}')) refs.set(m[2], m[1]);
+  }
+  // The list ends with a flush (the service line has one of its own): without it, the body was cut short.
+  return flushes >= (serviceLine ? 2 : 1) ? refs : undefined;
+}
