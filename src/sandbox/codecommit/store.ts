@@ -1,6 +1,7 @@
 import { runGit } from '../../git/git-runner.ts';
+import { readRefFiles } from '../../git/ref-files.ts';
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { isValidRepositoryName } from './api/validation.ts';
@@ -396,6 +397,9 @@ export function openCodeCommitStore(options: CodeCommitStoreOptions): CodeCommit
 
   async function branchCommit(name: string, branch: string): Promise<string | undefined> {
     const dir = repoPath(name);
+    // Read from the ref files: a metadata call like CodeCommit's should not cost a git process per request.
+    const refs = await readRefFiles(dir, [`refs/heads/${branch}`]);
+    if (refs !== undefined) return refs.get(`refs/heads/${branch}`);
     const r = await runGit(
       dir,
       ['--git-dir', dir, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`],
@@ -409,7 +413,11 @@ export function openCodeCommitStore(options: CodeCommitStoreOptions): CodeCommit
   }
 
   async function setHead(name: string, branch: string): Promise<void> {
-    await git(repoPath(name), ['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
+    // What `git symbolic-ref HEAD` writes, replaced in one rename.
+    const head = join(repoPath(name), 'HEAD');
+    const tmp = `${head}.${randomUUID()}.tmp`;
+    await writeFile(tmp, `ref: refs/heads/${branch}\n`);
+    await rename(tmp, head);
   }
 
   async function defaultBranch(name: string): Promise<string | undefined> {
