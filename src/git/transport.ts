@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { classifyGitError } from './classify-git-error.ts';
 import { gitAuthEnv, type GitAuth } from './git-auth.ts';
-import { gitNetworkEnv, type GitNetworkLimits } from './git-env.ts';
+import { gitNetworkEnv, withGitConfig, type GitNetworkLimits } from './git-env.ts';
 import { parseRefLines, runGit, type GitProgress } from './git-runner.ts';
 import { listRefsOverHttp } from './http-refs.ts';
 import type { MirrorStore } from './mirror-store.ts';
@@ -15,7 +15,23 @@ interface PushOptions {
   signal?: AbortSignal | undefined;
   onProgress?: ((p: GitProgress) => void) | undefined;
   network?: GitNetworkLimits | undefined;
+  /**
+   * A ref prefix in the store (`refs/gh2cc/pushed/`) under which git itself records every update CodeCommit
+   * took, as remote-tracking refs of the push (`refs/heads/x` → `<prefix>heads/x`, deletions delete), in the
+   * push's own process. Only pushes straight from the store can (see PushResult.tracked).
+   */
+  trackAs?: string | undefined;
 }
+
+export interface PushResult {
+  /** Refs git rejected. */
+  readonly rejected: string[];
+  /** Whether git recorded the accepted updates under `trackAs` (a staged push records nothing). */
+  readonly tracked: boolean;
+}
+
+/** The name the push's remote goes by when git records it (defined in the environment, never on disk). */
+const TRACKED_REMOTE = 'gh2cc-target';
 
 /** The environment of a git command that talks to a remote: credentials and the configured stall limits. */
 export function remoteEnv(
@@ -164,12 +180,14 @@ export async function pushUpdates(
   auth: GitAuth | undefined,
   updates: readonly RefUpdateSpec[],
   options: PushOptions = {},
-): Promise<string[]> {
-  if (updates.length === 0) return [];
+): Promise<PushResult> {
+  if (updates.length === 0) return { rejected: [], tracked: options.trackAs !== undefined };
   const creates = updates.filter((u) => u.sha !== undefined && u.expect === '');
   const leased = updates.filter((u) => !(u.sha !== undefined && u.expect === ''));
-  if (creates.length <= STAGING_THRESHOLD)
-    return pushFrom(store.dir, url, auth, creates, leased, 'explicit', options);
+  if (creates.length <= STAGING_THRESHOLD) {
+    const rejected = await pushFrom(store.dir, url, auth, creates, leased, 'explicit', options);
+    return { rejected, tracked: options.trackAs !== undefined };
+  }
   const staging = await store.stagingRepo();
   // Clearing what an earlier (perhaps failed) attempt left and staging this batch are two transactions:
   // git refuses one that deletes and creates the same ref, or a ref and another below it (a, a/b).
@@ -180,7 +198,11 @@ export async function pushUpdates(
     await runGit(staging, ['update-ref', '--stdin'], { input: existing.stdout, what: 'clear staging refs' });
   const stage = creates.map((u) => `create refs/stage/${u.ref.slice('refs/'.length)} ${u.sha ?? ''}`);
   await runGit(staging, ['update-ref', '--stdin'], { input: `${stage.join('\n')}\n`, what: 'stage refs' });
-  return pushFrom(staging, url, auth, creates, leased, 'staged', options);
+  const rejected = await pushFrom(staging, url, auth, creates, leased, 'staged', {
+    ...options,
+    trackAs: undefined,
+  });
+  return { rejected, tracked: false };
 }
 
 async function pushFrom(
@@ -195,7 +217,8 @@ async function pushFrom(
   const args = ['push', '--porcelain', '--no-verify'];
   if (options.onProgress !== undefined) args.push('--progress');
   for (const u of leased) args.push(`--force-with-lease=${u.ref}:${u.expect}`);
-  args.push(url);
+  const trackAs = options.trackAs;
+  args.push(trackAs === undefined ? url : TRACKED_REMOTE);
   if (mode === 'explicit') {
     for (const u of creates) args.push(`${u.sha ?? ''}:${u.ref}`);
   } else {
@@ -203,8 +226,16 @@ async function pushFrom(
     if (creates.some((u) => u.ref.startsWith('refs/tags/'))) args.push('refs/stage/tags/*:refs/tags/*');
   }
   for (const u of leased) args.push(u.sha === undefined ? `:${u.ref}` : `+${u.sha}:${u.ref}`);
+  const env = remoteEnv(auth, options.network);
   const r = await runGit(repo, args, {
-    env: remoteEnv(auth, options.network),
+    env:
+      trackAs === undefined
+        ? env
+        : withGitConfig(env, [
+            [`remote.${TRACKED_REMOTE}.url`, url],
+            [`remote.${TRACKED_REMOTE}.fetch`, `+refs/heads/*:${trackAs}heads/*`],
+            [`remote.${TRACKED_REMOTE}.fetch`, `+refs/tags/*:${trackAs}tags/*`],
+          ]),
     signal: options.signal,
     onProgress: options.onProgress,
     check: false,

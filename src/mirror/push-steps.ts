@@ -68,6 +68,18 @@ async function branchable(
 }
 
 /**
+ * The accepted updates git did not record as it pushed: a tracking-ref update git could not make only
+ * warns, and the record must not miss a value CodeCommit took.
+ */
+async function unrecorded(
+  s: RepoSession,
+  accepted: ReadonlyMap<string, string | undefined>,
+): Promise<Map<string, string | undefined>> {
+  const recorded = await s.record.load();
+  return new Map([...accepted].filter(([ref, sha]) => recorded.get(ref) !== sha));
+}
+
+/**
  * Step 4: runs the planned pushes in order, each retried on transient failures, recording what each one
  * set on CodeCommit as it lands; the run may stop between any two. Refs CodeCommit refused because they
  * changed meanwhile (the lease failed) are reported. Backups go first, in pushes of their own (CodeCommit has
@@ -92,10 +104,13 @@ export async function pushSteps(s: RepoSession, steps: readonly PushStep[]): Pro
     if (filtered.updates.length === 0) continue;
     const step = planned.kind === 'backups' ? await branchable(s, filtered, warnings, unprotected) : filtered;
     if (step.updates.length === 0) continue;
-    const rejected = await s.retry(`push ${step.kind} ${i + 1}/${steps.length}`, async () =>
+    // Backups and expiries are never the record's: git records only the other pushes itself.
+    const trackAs = step.kind === 'backups' || step.kind === 'expire' ? undefined : s.record.trackedIn;
+    const { rejected, tracked } = await s.retry(`push ${step.kind} ${i + 1}/${steps.length}`, async () =>
       pushUpdates(s.store, s.url, await s.deps.remote.auth(s.target), step.updates, {
         signal: s.deps.signal,
         network: s.deps.gitNetwork,
+        trackAs,
         onProgress: (p) => {
           if (p.stage !== 'writing') return;
           const { processed, total, bytes, bytesPerSecond } = p;
@@ -130,7 +145,7 @@ export async function pushSteps(s: RepoSession, steps: readonly PushStep[]): Pro
     // Recorded as soon as CodeCommit took it, increments included: a run stopped after this step (a kill, a
     // failed verify) must still know these values as the mirror's own, or a later force-push on GitHub would
     // find them "changed outside gh2cc" and leave the ref diverged for good.
-    if (accepted.size > 0) await s.record.save(accepted);
+    if (accepted.size > 0) await s.record.save(tracked ? await unrecorded(s, accepted) : accepted);
     for (const [ref, sha] of accepted) applied.set(ref, sha);
     refused.push(...rejected);
     if (rejected.length > 0)

@@ -8,4 +8,9 @@ export interface PushedRecord {
   load(): Promise<Map<string, string>>;
   /** Applies changes: a sha records the ref, undefined forgets it (gone from CodeCommit). */
   save(changes: ReadonlyMap<string, string | undefined>): Promise<void>;
+  /**
+   * For a record kept as refs in the cache entry: their prefix, under which git records a push itself (as
+   * remote-tracking refs), sparing a process per push; then only what git failed to record is saved.
+   */
+  readonly trackedIn?: string;
 }

@@ -5,7 +5,7 @@ import type { SourceRepo } from '../core/repo-filter.ts';
 import { Gh2ccError } from '../util/errors.ts';
 import type { SyncPhase, TransferProgress } from '../core/repo-result.ts';
 import { lockCacheEntry } from '../git/cache-lock.ts';
-import { MirrorStore } from '../git/mirror-store.ts';
+import { MirrorStore, RECORD_PREFIX } from '../git/mirror-store.ts';
 import { listRemoteRefs } from '../git/transport.ts';
 import { withRetry } from '../util/retry.ts';
 import type { PushedRecord } from './pushed-record.ts';
@@ -77,6 +77,7 @@ export async function openRepoSession(
   const cacheRecord: PushedRecord = {
     load: async () => ((await store.exists()) ? (await store.refsAndRecord()).pushed : new Map()),
     save: (changes) => store.recordPushed(changes),
+    trackedIn: RECORD_PREFIX,
   };
   const shared = deps.pushedRecord?.(source.fullName);
   const record: PushedRecord =
