@@ -28,8 +28,9 @@ function onTerminal(
   child.stdout.on('data', (b: Buffer) => (shown += b.toString()));
   child.stderr.on('data', (b: Buffer) => (shown += b.toString()));
   child.stdin.end(input);
-  // A question nobody answers would hang the test: the terminal run gets a bounded time.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  // A question nobody answers would hang the test: the terminal run gets a bounded time (11 repositories
+  // migrated on a slow 2-core machine take most of it).
+  const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
   return new Promise((resolve) =>
     child.on('close', (code) => {
       clearTimeout(timer);

@@ -141,5 +141,5 @@ describe('migrate --redis-url with two gh2cc worker processes', () => {
     expect(await survivor?.exited).toBe(0);
     const cacheConfigs = await readdir(join(work, 'cache-b', 'qorg'));
     expect(cacheConfigs.length).toBeGreaterThan(0);
-  });
+  }, 180_000);
 });
