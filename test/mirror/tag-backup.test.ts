@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { runGit } from '../../src/git/git-runner.ts';
+import { readRefFiles } from '../../src/git/ref-files.ts';
 import { getSourceRepo } from '../../src/github/get-source-repo.ts';
 import { createMirrorContext, syncDepsFor, type MirrorContext } from '../../src/mirror/mirror-context.ts';
 import { syncRepo } from '../../src/mirror/sync-repo.ts';
@@ -17,7 +18,14 @@ const ORG = `tagorg-${randomUUID().slice(0, 6)}`;
 
 describe('a tag deleted (or moved) on GitHub', () => {
   let ctx: MirrorContext;
+  let cacheDir: string;
   const bare = join(githubDir, ORG, 'app.git');
+
+  /** What the mirror recorded as its own on CodeCommit, kept in the cache entry (ref → sha). */
+  async function record(): Promise<Map<string, string>> {
+    const refs = (await readRefFiles(join(cacheDir, ORG, 'app.git'), ['refs/gh2cc/pushed/'])) ?? new Map();
+    return new Map([...refs].map(([ref, sha]) => [`refs/${ref.slice('refs/gh2cc/pushed/'.length)}`, sha]));
+  }
 
   async function sync(): Promise<Awaited<ReturnType<typeof syncRepo>>> {
     const source = await getSourceRepo(ctx.github, ORG, 'app');
@@ -37,9 +45,10 @@ describe('a tag deleted (or moved) on GitHub', () => {
     vi.stubEnv('AWS_CONFIG_FILE', '/dev/null');
     vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/dev/null');
     vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    cacheDir = await tempDir('gh2cc-tag-backup-');
     ctx = createMirrorContext(
       loadConfig({
-        env: { ...env, GH2CC_CACHE_DIR: await tempDir('gh2cc-tag-backup-'), GH2CC_RETRIES: '0' },
+        env: { ...env, GH2CC_CACHE_DIR: cacheDir, GH2CC_RETRIES: '0' },
       }),
       createLogger({ level: 'silent' }),
     );
@@ -52,6 +61,8 @@ describe('a tag deleted (or moved) on GitHub', () => {
     await runGit(bare, [...tagger, 'tag', '-a', 'v1', '-m', 'release 1', 'refs/heads/main~2']);
     await runGit(bare, [...tagger, 'tag', '-a', 'v2', '-m', 'release 2', 'refs/heads/main~1']);
     expect((await sync()).status).toBe('migrated');
+    const first = await bothSides(sandbox, githubDir, ORG, 'app', `${ORG}-app`);
+    expect([...(await record())].sort()).toEqual([...(first.github ?? [])].sort());
     const tagObject = await rev('refs/tags/v1');
     const tagCommit = await rev('refs/tags/v1^{commit}');
     const movedFrom = await rev('refs/tags/v2^{commit}');
@@ -74,5 +85,8 @@ describe('a tag deleted (or moved) on GitHub', () => {
       ['refs/tags/v1', 'deleted'],
       ['refs/tags/v2', 'force-pushed'],
     ]);
+    // The record holds what the mirror put on CodeCommit for GitHub's refs: v1 forgotten, v2's new value, and
+    // never a backup branch (the mirror would otherwise take them for its own and delete them).
+    expect([...(await record())].sort()).toEqual([...(sides.github ?? [])].sort());
   });
 });
