@@ -23,7 +23,9 @@ describe('a tag deleted (or moved) on GitHub', () => {
 
   /** What the mirror recorded as its own on CodeCommit, kept in the cache entry (ref → sha). */
   async function record(): Promise<Map<string, string>> {
-    const refs = (await readRefFiles(join(cacheDir, ORG, 'app.git'), ['refs/gh2cc/pushed/'])) ?? new Map();
+    const refs =
+      (await readRefFiles(join(cacheDir, ORG, 'app.git'), ['refs/gh2cc/pushed/'])) ??
+      new Map<string, string>();
     return new Map([...refs].map(([ref, sha]) => [`refs/${ref.slice('refs/gh2cc/pushed/'.length)}`, sha]));
   }
 
