@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Gh2ccError } from '../util/errors.ts';
 import { proxyEnv } from '../util/proxy-env.ts';
 import { classifyGitError } from './classify-git-error.ts';
 import type { GitAuth } from './git-auth.ts';
-import type { GitNetworkLimits } from './git-env.ts';
+import { DEFAULT_GIT_NETWORK_LIMITS, type GitNetworkLimits } from './git-env.ts';
 
 /** More than any ref advertisement: 20,000 tags take about 1.2 MB. */
 const MAX_ADVERTISEMENT_BYTES = 256 * 1024 * 1024;
@@ -36,13 +36,15 @@ export async function listRefsOverHttp(
   target.searchParams.set('service', 'git-upload-pack');
   const fail = (detail: string): Gh2ccError =>
     classifyGitError(`fatal: unable to access '${parsed.href}': ${detail}`, what);
+  // Why the low-speed watch ended the request, when it did: the body's own error would only say "aborted".
+  const stalled: { reason?: string } = {};
   let response: IncomingMessage;
   try {
-    response = await get(target, auth, options);
+    response = await get(target, auth, options, stalled);
   } catch (err) {
     if (options.signal?.aborted === true)
       throw new Gh2ccError('internal', `${what}: stopped on request`, { retryable: false });
-    throw fail(networkDetail(err));
+    throw fail(stalled.reason ?? networkDetail(err));
   }
   const status = response.statusCode ?? 0;
   const type = String(response.headers['content-type'] ?? '');
@@ -58,7 +60,7 @@ export async function listRefsOverHttp(
   } catch (err) {
     if (options.signal?.aborted === true)
       throw new Gh2ccError('internal', `${what}: stopped on request`, { retryable: false });
-    throw fail(networkDetail(err));
+    throw fail(stalled.reason ?? networkDetail(err));
   }
   const refs = parseAdvertisement(body);
   if (refs === undefined) throw fail('the server sent a malformed ref advertisement (early EOF)');
@@ -69,6 +71,7 @@ function get(
   target: URL,
   auth: GitAuth,
   options: { signal?: AbortSignal | undefined; network?: GitNetworkLimits | undefined },
+  stalled: { reason?: string },
 ): Promise<IncomingMessage> {
   const caFile = process.env['GIT_SSL_CAINFO'];
   const secure = target.protocol === 'https:';
@@ -87,14 +90,30 @@ function get(
       ...(secure && caFile !== undefined && caFile !== '' ? { ca: readFileSync(caFile, 'utf8') } : {}),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    // git's low-speed limit, as a stall of the socket: a server that says nothing ends the listing.
-    req.setTimeout(options.network?.lowSpeedTimeMs ?? 120_000, () =>
-      req.destroy(new Error('Operation timed out')),
-    );
+    watchSpeed(req, options.network ?? DEFAULT_GIT_NETWORK_LIMITS, stalled);
     req.once('response', resolve);
     req.once('error', reject);
     req.end();
   });
+}
+
+/**
+ * git's low-speed limit (curl's): fewer than `lowSpeedLimit` bytes a second over `lowSpeedTime` ends the
+ * request, whether the server says nothing or trickles bytes, from the connection to the last byte of the body.
+ */
+function watchSpeed(req: ClientRequest, limits: GitNetworkLimits, stalled: { reason?: string }): void {
+  const seconds = Math.max(1, Math.ceil(limits.lowSpeedTimeMs / 1000));
+  let bytes = 0;
+  const timer = setInterval(() => {
+    if (bytes < limits.lowSpeedLimit * seconds) {
+      stalled.reason = `Operation too slow. Less than ${limits.lowSpeedLimit} bytes/sec transferred the last ${seconds} seconds`;
+      req.destroy(new Error(stalled.reason));
+    }
+    bytes = 0;
+  }, seconds * 1000);
+  timer.unref();
+  req.once('socket', (socket) => socket.on('data', (chunk: Buffer) => (bytes += chunk.length)));
+  req.once('close', () => clearInterval(timer));
 }
 
 async function readBody(response: IncomingMessage): Promise<Buffer> {

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { CodeCommitClient, CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { codecommitGitCredential } from '../../src/codecommit/git-password.ts';
@@ -137,6 +138,40 @@ describe('the ref advertisement read in-process', () => {
     expect(await inProcess(url, auth('http-refs-fail'))).toBe('throttled');
     expect(await gitLsRemote(url, 'http-refs-fail')).toBe('throttled');
   });
+
+  it.each(['silent', 'trickle'] as const)(
+    "ends at git's low-speed limit against a %s server, naming the cause",
+    async (kind) => {
+      const sockets: Socket[] = [];
+      const server = createServer((socket) => {
+        sockets.push(socket);
+        socket.on('error', () => undefined);
+        if (kind === 'trickle') {
+          // A reply that starts well and never finishes: a byte every 200 ms, under 1,000 bytes a second.
+          const reply = 'HTTP/1.1 200 OK\r\nContent-Type: application/x-git-upload-pack-advertisement\r\n';
+          let i = 0;
+          const timer = setInterval(() => socket.write(reply[i++ % reply.length] ?? ' '), 200);
+          socket.on('close', () => clearInterval(timer));
+        }
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const { port } = server.address() as AddressInfo;
+      const started = Date.now();
+      try {
+        const err = await listRefsOverHttp(`http://127.0.0.1:${port}/v1/repos/x`, auth('x'), 'ls-remote', {
+          network: { lowSpeedLimit: 1000, lowSpeedTimeMs: 1000 },
+        }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(Gh2ccError);
+        expect(String((err as Error).message)).toMatch(
+          new RegExp(`127\\.0\\.0\\.1:${port}.*Operation too slow. Less than 1000 bytes/sec`),
+        );
+        expect(Date.now() - started).toBeLessThan(5000);
+      } finally {
+        for (const s of sockets) s.destroy();
+        server.close();
+      }
+    },
+  );
 
   it('leaves the listing to git with a proxy in the environment, without credentials, or for an ssh URL', async () => {
     const url = await createRepo('http-refs-git');
