@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { Gh2ccError } from '../util/errors.ts';
+import { rootCertificates } from 'node:tls';
+import { Gh2ccError, errorMessage } from '../util/errors.ts';
 import { proxyEnv } from '../util/proxy-env.ts';
 import { classifyGitError } from './classify-git-error.ts';
 import type { GitAuth } from './git-auth.ts';
@@ -44,6 +45,9 @@ export async function listRefsOverHttp(
   } catch (err) {
     if (options.signal?.aborted === true)
       throw new Gh2ccError('internal', `${what}: stopped on request`, { retryable: false });
+    // git trusts the system's certificate store, which Node does not read: a certificate Node cannot verify is
+    // left to git, which fails with its own message when it cannot verify it either.
+    if (certificateProblem(err)) return undefined;
     throw fail(stalled.reason ?? networkDetail(err));
   }
   const status = response.statusCode ?? 0;
@@ -62,7 +66,12 @@ export async function listRefsOverHttp(
       throw new Gh2ccError('internal', `${what}: stopped on request`, { retryable: false });
     throw fail(stalled.reason ?? networkDetail(err));
   }
-  const refs = parseAdvertisement(body);
+  let refs: Map<string, string> | undefined;
+  try {
+    refs = parseAdvertisement(body);
+  } catch (err) {
+    throw fail(errorMessage(err));
+  }
   if (refs === undefined) throw fail('the server sent a malformed ref advertisement (early EOF)');
   return refs;
 }
@@ -86,8 +95,10 @@ function get(
         accept: '*/*',
         pragma: 'no-cache',
       },
-      // git's CA setting replaces the trusted roots, as it does for curl.
-      ...(secure && caFile !== undefined && caFile !== '' ? { ca: readFileSync(caFile, 'utf8') } : {}),
+      // git's CA file is trusted besides Node's roots (curl adds it to the system's store).
+      ...(secure && caFile !== undefined && caFile !== ''
+        ? { ca: [...rootCertificates, readFileSync(caFile, 'utf8')] }
+        : {}),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     watchSpeed(req, options.network ?? DEFAULT_GIT_NETWORK_LIMITS, stalled);
@@ -116,6 +127,13 @@ function watchSpeed(req: ClientRequest, limits: GitNetworkLimits, stalled: { rea
   req.once('close', () => clearInterval(timer));
 }
 
+const CERTIFICATE_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT/;
+
+function certificateProblem(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && CERTIFICATE_CODES.test(code);
+}
+
 async function readBody(response: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -136,8 +154,8 @@ function networkDetail(err: unknown): string {
   if (e.code === 'ECONNREFUSED') return `Failed to connect: Connection refused`;
   if (e.code === 'ECONNRESET') return `Recv failure: Connection reset by peer`;
   if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `Could not resolve host`;
-  if (e.code?.startsWith('ERR_TLS') === true || /certificate/i.test(e.message))
-    return `SSL certificate problem: ${e.message}`;
+  // Any other system error on the way (ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, EPIPE…) is one git retries too.
+  if (e.code !== undefined && /^E[A-Z]+$/.test(e.code)) return `Failed to connect: ${e.message}`;
   return `${e.message} (${e.code ?? 'network error'})`;
 }
 
@@ -145,7 +163,8 @@ function networkDetail(err: unknown): string {
  * Branches and tags of a v0 smart-HTTP advertisement: pkt-lines (4 hex digits of length, then the line),
  * `# service=git-upload-pack`, a flush, then `<sha> <ref>` lines, the first with capabilities after a NUL;
  * an empty repository advertises only `capabilities^{}`. Peeled `^{}` lines are dropped, as ls-remote's are
- * by the mirror. Undefined when the pkt-lines are cut short or malformed.
+ * by the mirror. Undefined when the pkt-lines are cut short or malformed; throws on the server's `ERR` line,
+ * as git stops there with "remote error".
  */
 export function parseAdvertisement(body: Buffer): Map<string, string> | undefined {
   const refs = new Map<string, string>();
@@ -167,6 +186,7 @@ export function parseAdvertisement(body: Buffer): Map<string, string> | undefine
         .split('\0')[0]
         ?.replace(/\n$/, '') ?? '';
     at += length;
+    if (line.startsWith('ERR ')) throw new Error(`remote error: ${line.slice(4)}`);
     if (line.startsWith('# service=')) {
       serviceLine = true;
       continue;

@@ -85,6 +85,13 @@ export class MirrorStore {
     return { local, pushed };
   }
 
+  /** The record alone (see refsAndRecord): what the mirror last verified on CodeCommit. */
+  async record(): Promise<Map<string, string>> {
+    const refs = await readRefFiles(this.dir, [RECORD_PREFIX]);
+    if (refs === undefined) return (await this.refsAndRecord()).pushed;
+    return new Map([...refs].map(([ref, sha]) => [`refs/${ref.slice(RECORD_PREFIX.length)}`, sha]));
+  }
+
   /** The mirrored refs (branches and tags fetched from GitHub). */
   async refs(): Promise<Map<string, string>> {
     return (await this.refsAndRecord()).local;

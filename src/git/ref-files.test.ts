@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRepo, tempDir } from '../../test/helpers/git.ts';
@@ -82,5 +82,24 @@ describe('one ref read from the files', () => {
     await runGit(dir, ['pack-refs', '--all']);
     expect((await readRefFiles(dir, ['refs/heads/main']))?.get('refs/heads/main')).toBe(main);
     expect((await readRefFiles(dir, ['refs/heads/nope']))?.size).toBe(0);
+  });
+});
+
+describe('what a crash while creating one left behind', () => {
+  it("is removed by the next attempt, and another repository's folder of a similar name is not", async () => {
+    const parent = await tempDir();
+    await mkdir(join(parent, 'repo.git.init-123-456', 'objects'), { recursive: true });
+    await mkdir(join(parent, 'repo.git.init-7.git', 'objects'), { recursive: true });
+    await createBareRepo(join(parent, 'repo.git'), '');
+    expect((await readdir(parent)).sort()).toEqual(['repo.git', 'repo.git.init-7.git']);
+  });
+});
+
+describe('a ref file that cannot be read', () => {
+  it('fails the read instead of leaving its refs out', async () => {
+    const dir = await makeRepo(1);
+    // A packed-refs that cannot be opened (a symbolic link to itself: ELOOP, whoever runs the test).
+    await symlink('packed-refs', join(dir, 'packed-refs'));
+    await expect(readRefFiles(dir, PREFIXES)).rejects.toThrow(/ELOOP/);
   });
 });

@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
@@ -53,7 +53,11 @@ async function usesOtherRefStorage(gitDir: string): Promise<boolean> {
 /** Every file at or below `gitDir/path`, as a ref name; lock files of writes in progress are not refs. */
 async function looseRefs(gitDir: string, path: string): Promise<string[]> {
   const entries = await readdir(join(gitDir, path), { withFileTypes: true }).catch(
-    (err: NodeJS.ErrnoException) => (err.code === 'ENOTDIR' ? ('file' as const) : []),
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOTDIR') return 'file' as const;
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    },
   );
   if (entries === 'file') return path.endsWith('.lock') ? [] : [path];
   const out: string[] = [];
@@ -65,8 +69,12 @@ async function looseRefs(gitDir: string, path: string): Promise<string[]> {
   return out;
 }
 
+/** A file's text, or '' when it does not exist; any other failure (EACCES, EMFILE, EIO) is thrown, not hidden. */
 async function readOptional(file: string): Promise<string> {
-  return readFile(file, 'utf8').catch(() => '');
+  return readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR' || err.code === 'EISDIR') return '';
+    throw err;
+  });
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -84,6 +92,13 @@ async function exists(path: string): Promise<boolean> {
 export async function createBareRepo(dir: string, config: string): Promise<void> {
   const parent = dirname(dir);
   await mkdir(parent, { recursive: true });
+  // What a crash in an earlier attempt left beside it (the entry is locked: no other attempt is running). Such a
+  // folder never ends in `.git`, which every repository folder here does (`foo.git.init-1.git` is another's).
+  const prefix = `${basename(dir)}.init-`;
+  for (const name of await readdir(parent)) {
+    if (name.startsWith(prefix) && !name.endsWith('.git'))
+      await rm(join(parent, name), { recursive: true, force: true });
+  }
   const tmp = `${dir}.init-${process.pid}-${Date.now()}`;
   try {
     for (const sub of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'info'])

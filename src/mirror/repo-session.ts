@@ -75,7 +75,7 @@ export async function openRepoSession(
       ...(deps.signal === undefined ? {} : { signal: deps.signal }),
     });
   const cacheRecord: PushedRecord = {
-    load: async () => ((await store.exists()) ? (await store.refsAndRecord()).pushed : new Map()),
+    load: async () => ((await store.exists()) ? store.record() : new Map()),
     save: (changes) => store.recordPushed(changes),
     trackedIn: RECORD_PREFIX,
   };

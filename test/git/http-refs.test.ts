@@ -88,6 +88,10 @@ describe('the ref advertisement read in-process', () => {
     ]);
     const empty = `${pkt('# service=git-upload-pack\n')}0000${pkt(`${'0'.repeat(40)} capabilities^{}\0agent=x\n`)}0000`;
     expect(parseAdvertisement(Buffer.from(empty))?.size).toBe(0);
+    // The server's own error line stops the listing, as git stops with "remote error".
+    expect(() => parseAdvertisement(Buffer.from(`${pkt('ERR access denied\n')}0000`))).toThrow(
+      'remote error: access denied',
+    );
     // Cut short: no closing flush, or a pkt-line longer than what arrived.
     expect(parseAdvertisement(Buffer.from(body.slice(0, -4)))).toBeUndefined();
     expect(parseAdvertisement(Buffer.from(body.slice(0, -10)))).toBeUndefined();
