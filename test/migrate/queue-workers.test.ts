@@ -12,6 +12,8 @@ import { pushAnomalies, readPushLog } from '../helpers/push-log.ts';
 import { seedOrg } from '../helpers/seed-org.ts';
 
 const redisUrl = inject('redisUrl');
+/** Six repositories of 240 commits pushed in increments of 40: each job is long enough to be killed mid-way. */
+const REPOS = 6;
 
 describe('migrate --redis-url with two gh2cc worker processes', () => {
   let sandbox: RunningSandbox;
@@ -26,7 +28,7 @@ describe('migrate --redis-url with two gh2cc worker processes', () => {
     await seedOrg(
       sandbox.githubDir,
       'qorg',
-      Array.from({ length: 10 }, (_, i) => ({
+      Array.from({ length: REPOS }, (_, i) => ({
         name: `svc-${i}`,
         commits: 240,
         branches: 2,
@@ -79,14 +81,14 @@ describe('migrate --redis-url with two gh2cc worker processes', () => {
 
     const report = JSON.parse(await readFile(join(work, 'report.json'), 'utf8')) as MigrationReport;
     expect(report.mode).toBe('queue');
-    expect(report.summary.total).toBe(10);
+    expect(report.summary.total).toBe(REPOS);
     expect(report.summary.failed).toBe(0);
     for (const r of report.repos) {
       expect(['migrated', 'up-to-date']).toContain(r.status);
       expect(r.verified).toBe(true);
     }
     // Both sides equal, and GitHub's refs/pull/* never reached CodeCommit.
-    for (const i of [0, 9]) {
+    for (const i of [0, REPOS - 1]) {
       const gh = await lsRemote(work, join(sandbox.githubDir, 'qorg', `svc-${i}.git`));
       const cc = await lsRemote(work, join(sandbox.codecommitDir, 'repos', `svc-${i}.git`));
       expect(gh.has('refs/pull/1/head')).toBe(true);
@@ -103,7 +105,7 @@ describe('migrate --redis-url with two gh2cc worker processes', () => {
     const redis = new Redis(redisUrl);
     try {
       const completed = await redis.zcard(`${prefix}:migrate:completed`);
-      expect(completed).toBe(10);
+      expect(completed).toBe(REPOS);
       // The killed worker's job was taken over after its lock lapsed (BullMQ counts a stalled restart).
       const jobIds = await redis.zrange(`${prefix}:migrate:completed`, 0, -1);
       const restarts = await Promise.all(
