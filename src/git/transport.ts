@@ -33,12 +33,16 @@ export interface PushResult {
 /** The name the push's remote goes by when git records it (defined in the environment, never on disk). */
 const TRACKED_REMOTE = 'gh2cc-target';
 
-/** The environment of a git command that talks to a remote: credentials and the configured stall limits. */
+/**
+ * The environment of a git command that talks to the remote at `url`: credentials (sent with the first
+ * request, see gitAuthEnv) and the configured stall limits.
+ */
 export function remoteEnv(
+  url: string,
   auth: GitAuth | undefined,
   network: GitNetworkLimits | undefined,
 ): NodeJS.ProcessEnv {
-  return gitAuthEnv(auth, network === undefined ? {} : gitNetworkEnv(network));
+  return gitAuthEnv(auth, network === undefined ? {} : gitNetworkEnv(network), url);
 }
 
 /** What a fetch did: git's messages, and the branches and tags the source advertised in that conversation. */
@@ -83,7 +87,11 @@ export async function fetchInto(
         '+refs/heads/*:refs/heads/*',
         '+refs/tags/*:refs/tags/*',
       ],
-      { env: { ...remoteEnv(auth, network), GIT_TRACE_PACKET: trace }, signal, what: 'fetch from GitHub' },
+      {
+        env: { ...remoteEnv(url, auth, network), GIT_TRACE_PACKET: trace },
+        signal,
+        what: 'fetch from GitHub',
+      },
     );
     const text = await readFile(trace, 'utf8').catch(() => undefined);
     return { messages: stderr, advertised: text === undefined ? undefined : advertisedRefs(text) };
@@ -129,7 +137,7 @@ export async function fetchObjects(
     store.dir,
     ['fetch', '--no-auto-maintenance', '--no-tags', '--no-write-fetch-head', '--quiet', url, ...refs],
     {
-      env: remoteEnv(auth, options.network),
+      env: remoteEnv(url, auth, options.network),
       signal: options.signal,
       what: 'fetch CodeCommit tips to back up',
     },
@@ -160,7 +168,7 @@ export async function listRemoteRefs(
   }
   const args = options.protocol === 0 ? ['-c', 'protocol.version=0'] : [];
   const { stdout } = await runGit(cwd, [...args, 'ls-remote', '--heads', '--tags', url], {
-    env: remoteEnv(auth, options.network),
+    env: remoteEnv(url, auth, options.network),
     signal: options.signal,
     what,
   });
@@ -226,7 +234,7 @@ async function pushFrom(
     if (creates.some((u) => u.ref.startsWith('refs/tags/'))) args.push('refs/stage/tags/*:refs/tags/*');
   }
   for (const u of leased) args.push(u.sha === undefined ? `:${u.ref}` : `+${u.sha}:${u.ref}`);
-  const env = remoteEnv(auth, options.network);
+  const env = remoteEnv(url, auth, options.network);
   const r = await runGit(repo, args, {
     env:
       trackAs === undefined

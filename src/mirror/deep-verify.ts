@@ -18,7 +18,7 @@ export async function deepVerify(
   const dir = await mkdtemp(join(tmpdir(), 'gh2cc-verify-'));
   try {
     await runGit(dir, ['clone', '--mirror', '--quiet', url, join(dir, 'check.git')], {
-      env: remoteEnv(auth, network),
+      env: remoteEnv(url, auth, network),
       what: 'clone back from CodeCommit',
     });
     const fsck = await runGit(join(dir, 'check.git'), ['fsck', '--no-progress', '--no-dangling'], {

@@ -30,7 +30,7 @@ export async function mirrorWiki(
     'probe the wiki',
     async () => {
       const probe = await runGit(deps.cacheDir, ['ls-remote', '--heads', wikiUrl], {
-        env: remoteEnv(await deps.githubAuth(), deps.gitNetwork),
+        env: remoteEnv(wikiUrl, await deps.githubAuth(), deps.gitNetwork),
         signal: deps.signal,
         check: false,
       });
