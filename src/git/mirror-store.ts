@@ -20,6 +20,11 @@ const ALLOWED_ENV = {
 /** Where the record of what the mirror pushed lives inside the store (see refsAndRecord). */
 export const RECORD_PREFIX = 'refs/gh2cc/pushed/';
 
+/** The CodeCommit ref a record entry stands for: `refs/gh2cc/pushed/heads/x` → `refs/heads/x`. */
+function recordedName(recordRef: string): string {
+  return `refs/${recordRef.slice(RECORD_PREFIX.length)}`;
+}
+
 /** A file in the entry whose mtime says when its objects were last checked with `git fsck`. */
 const CHECK_MARKER = 'gh2cc-checked';
 
@@ -79,7 +84,7 @@ export class MirrorStore {
     const local = new Map<string, string>();
     const pushed = new Map<string, string>();
     for (const [ref, sha] of refs) {
-      if (ref.startsWith(RECORD_PREFIX)) pushed.set(`refs/${ref.slice(RECORD_PREFIX.length)}`, sha);
+      if (ref.startsWith(RECORD_PREFIX)) pushed.set(recordedName(ref), sha);
       else local.set(ref, sha);
     }
     return { local, pushed };
@@ -89,7 +94,7 @@ export class MirrorStore {
   async record(): Promise<Map<string, string>> {
     const refs = await readRefFiles(this.dir, [RECORD_PREFIX]);
     if (refs === undefined) return (await this.refsAndRecord()).pushed;
-    return new Map([...refs].map(([ref, sha]) => [`refs/${ref.slice(RECORD_PREFIX.length)}`, sha]));
+    return new Map([...refs].map(([ref, sha]) => [recordedName(ref), sha]));
   }
 
   /** The mirrored refs (branches and tags fetched from GitHub). */

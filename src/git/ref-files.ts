@@ -4,10 +4,11 @@ import { basename, dirname, join } from 'node:path';
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**
- * The refs under `prefixes` (folders, or single refs) of a bare repository with git's "files" ref storage, read straight from disk: the
- * loose ref files under `refs/`, over `packed-refs` (a loose ref wins, as in git), sorted by name as
- * `git for-each-ref` sorts them. Symbolic refs resolve to their target's value; a ref that names no object id
- * (a broken ref, or a `*.lock` file of a write in progress) is left out, as for-each-ref leaves it out.
+ * The refs under `prefixes` (folders, or single refs) of a bare repository with git's "files" ref storage,
+ * read straight from disk: the loose ref files under `refs/`, over `packed-refs` (a loose ref wins, as in git),
+ * sorted by name as `git for-each-ref` sorts them. Symbolic refs resolve to their target's value; a ref that
+ * names no object id (a broken ref, or a `*.lock` file of a write in progress) is left out, as for-each-ref
+ * leaves it out.
  *
  * Why not `git for-each-ref`: the mirror lists its cache entry after every fetch, and on a small repository
  * the git process costs more than the fetch's own work. Only this layout is read: a repository that stores
