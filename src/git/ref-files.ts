@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -83,6 +84,14 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Points `gitDir`'s HEAD at `ref`, as `git symbolic-ref HEAD <ref>` writes it, replaced in one rename. */
+export async function writeHead(gitDir: string, ref: string): Promise<void> {
+  const head = join(gitDir, 'HEAD');
+  const tmp = `${head}.${randomUUID()}.tmp`;
+  await writeFile(tmp, `ref: ${ref}\n`);
+  await rename(tmp, head);
 }
 
 /**

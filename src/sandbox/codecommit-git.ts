@@ -1,9 +1,9 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { appendFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { timingSafeEqual } from 'node:crypto';
+import { appendFile, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gitSignature } from '../codecommit/git-password.ts';
 import { runGit } from '../git/git-runner.ts';
-import { readRefFiles } from '../git/ref-files.ts';
+import { readRefFiles, writeHead } from '../git/ref-files.ts';
 import { parseBasicAuth } from './basic-auth.ts';
 import { serveGitCgi } from './git-http-backend.ts';
 import { newRecordPath, takePushRecord, type RefUpdate } from './push-record.ts';
@@ -83,9 +83,7 @@ async function pointHeadAtFirstBranch(repoDir: string, updates: readonly RefUpda
   if (refs.has(head)) return;
   const first = firstBranch(updates);
   if (first === undefined) return;
-  const tmp = join(repoDir, `HEAD.${randomUUID()}.tmp`);
-  await writeFile(tmp, `ref: ${first}\n`);
-  await rename(tmp, join(repoDir, 'HEAD'));
+  await writeHead(repoDir, first);
 }
 
 function firstBranch(updates: readonly RefUpdate[]): string | undefined {

@@ -1,7 +1,7 @@
 import { runGit } from '../../git/git-runner.ts';
-import { readRefFiles } from '../../git/ref-files.ts';
+import { readRefFiles, writeHead } from '../../git/ref-files.ts';
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { isValidRepositoryName } from './api/validation.ts';
@@ -413,11 +413,7 @@ export function openCodeCommitStore(options: CodeCommitStoreOptions): CodeCommit
   }
 
   async function setHead(name: string, branch: string): Promise<void> {
-    // What `git symbolic-ref HEAD` writes, replaced in one rename.
-    const head = join(repoPath(name), 'HEAD');
-    const tmp = `${head}.${randomUUID()}.tmp`;
-    await writeFile(tmp, `ref: refs/heads/${branch}\n`);
-    await rename(tmp, head);
+    await writeHead(repoPath(name), `refs/heads/${branch}`);
   }
 
   async function defaultBranch(name: string): Promise<string | undefined> {
