@@ -1,9 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The gh2cc bin, run as users run it. */
 export const BIN = join(import.meta.dirname, '..', 'bin', 'gh2cc.js');
+
+/**
+ * Builds dist/ before a measurement. The bin runs the TypeScript through tsx when dist/ is older than the
+ * sources (an edit since the last build), which costs more memory and CPU than the product: a daemon measured
+ * that way used 196 MB instead of 146 MB. What is measured must be what users run.
+ */
+export function buildFirst(): void {
+  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'bin', 'build.js')], { stdio: 'inherit' });
+}
 
 export interface NodeProcess {
   readonly child: ChildProcess;

@@ -40,7 +40,7 @@ import { measureDaemonSync, measureScale, oneCommit } from './daemon-bench.ts';
 import { measureIngest, measurePushLatency } from './webhook-bench.ts';
 import { measureStatusPage } from './status-bench.ts';
 import { freePort } from '../test/harness/services.ts';
-import { cpuSeconds } from './bench-process.ts';
+import { buildFirst, cpuSeconds } from './bench-process.ts';
 
 const CONCURRENCY = 4;
 
@@ -455,6 +455,8 @@ async function benchRefs(sandbox: RunningSandbox, work: string): Promise<Row> {
 async function main(): Promise<void> {
   const which = process.argv.slice(2);
   const want = (n: string): boolean => which.length === 0 || which.includes(n);
+  // Every process the bench starts (sandbox, daemon, worker) goes through bin/gh2cc.js.
+  buildFirst();
   const work = await mkdtemp(join(tmpdir(), 'gh2cc-bench-'));
   const sandbox = await startSandboxProcess(join(work, 'sandbox'));
   // The SDK's default credential chain reads the process environment, as it would for a user.

@@ -28,7 +28,7 @@ import { startRedis, type RedisService } from '../test/harness/services.ts';
 import { commitOnGithub } from '../test/helpers/mirror-checks.ts';
 import { pushAnomalies, readPushLog } from '../test/helpers/push-log.ts';
 import { seedOrg } from '../test/helpers/seed-org.ts';
-import { BIN } from './bench-process.ts';
+import { BIN, buildFirst } from './bench-process.ts';
 
 export interface SoakOptions {
   readonly repos: number;
@@ -285,6 +285,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 }
 
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
+  buildFirst();
   const num = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
   const result = await runSoak({
     repos: num('SOAK_REPOS', 200),
