@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** The gh2cc bin, run as users run it. */
 export const BIN = join(import.meta.dirname, '..', 'bin', 'gh2cc.js');
@@ -11,7 +11,7 @@ export const BIN = join(import.meta.dirname, '..', 'bin', 'gh2cc.js');
  * that way used 196 MB instead of 146 MB. What is measured must be what users run.
  */
 export function buildFirst(): void {
-  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'bin', 'build.js')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(dirname(BIN), 'build.js')], { stdio: 'inherit' });
 }
 
 export interface NodeProcess {

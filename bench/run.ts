@@ -40,7 +40,7 @@ import { measureDaemonSync, measureScale, oneCommit } from './daemon-bench.ts';
 import { measureIngest, measurePushLatency } from './webhook-bench.ts';
 import { measureStatusPage } from './status-bench.ts';
 import { freePort } from '../test/harness/services.ts';
-import { buildFirst, cpuSeconds } from './bench-process.ts';
+import { BIN, buildFirst, cpuSeconds } from './bench-process.ts';
 
 const CONCURRENCY = 4;
 
@@ -55,21 +55,9 @@ interface RunningSandbox {
 }
 
 async function startSandboxProcess(dir: string, extra: readonly string[] = []): Promise<RunningSandbox> {
-  const child: ChildProcess = spawn(
-    'node',
-    [
-      join(import.meta.dirname, '..', 'bin', 'gh2cc.js'),
-      'sandbox',
-      '--dir',
-      dir,
-      '--log-level',
-      'warn',
-      ...extra,
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const child: ChildProcess = spawn('node', [BIN, 'sandbox', '--dir', dir, '--log-level', 'warn', ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     let buf = '';
     child.stdout?.on('data', (b: Buffer) => {
@@ -250,33 +238,35 @@ async function benchColdSmall(sandbox: RunningSandbox, work: string): Promise<Ro
   // Two orgs of 100, measured in the order raw A, gh2cc A, gh2cc B, raw B: a machine that speeds up or slows
   // down during the run (this VM's raw baseline has drifted by half between runs minutes apart) then favours
   // neither side, as it would if one always ran second.
-  const halves = ['smallorg-a', 'smallorg-b'].map((org, h) => ({
+  const half = (org: string, first: number) => ({
     org,
     repos: Array.from({ length: 100 }, (_, i) => ({
-      name: `small-${h * 100 + i}`,
+      name: `small-${first + i}`,
       commits: 15 + (i % 10),
       branches: 2,
       tags: 2,
       pulls: 1,
     })),
-  }));
-  for (const h of halves) await seedOrg(sandbox.githubDir, h.org, h.repos);
-  const total = halves.reduce((n, h) => n + h.repos.length, 0);
+  });
+  const a = half('smallorg-a', 0);
+  const b = half('smallorg-b', 100);
+  for (const h of [a, b]) await seedOrg(sandbox.githubDir, h.org, h.repos);
+  const total = a.repos.length + b.repos.length;
   const scratch = await mkdtemp(join(work, 'raw-small-'));
   const limit = pLimit(CONCURRENCY);
-  const raw = (h: (typeof halves)[number]) => () =>
+  const raw = (h: typeof a) => () =>
     Promise.all(h.repos.map((r) => limit(() => rawMirror(sandbox, h.org, r.name, `raw-${r.name}`, scratch))));
-  const tool = (h: (typeof halves)[number]) => () => migrateOrg(sandbox, h.org, join(work, 'cache-small'));
-  const [a, b] = halves as [(typeof halves)[0], (typeof halves)[0]];
-  const sums = { raw: { s: 0, cpu: zeroCpu() }, gh2cc: { s: 0, cpu: zeroCpu() } };
-  for (const [side, run] of [
+  const tool = (h: typeof a) => () => migrateOrg(sandbox, h.org, join(work, 'cache-small'));
+  const runs: Array<['raw' | 'gh2cc', () => Promise<unknown>]> = [
     ['raw', raw(a)],
     ['gh2cc', tool(a)],
     ['gh2cc', tool(b)],
     ['raw', raw(b)],
-  ] as const satisfies ReadonlyArray<readonly ['raw' | 'gh2cc', () => Promise<unknown>]>) {
+  ];
+  const sums = { raw: { s: 0, cpu: zeroCpu() }, gh2cc: { s: 0, cpu: zeroCpu() } };
+  for (const [side, run] of runs) {
     const before = await cpuSplit(sandbox.pid);
-    const [seconds] = await time<unknown>(run);
+    const [seconds] = await time(run);
     const after = await cpuSplit(sandbox.pid);
     sums[side].s += seconds;
     sums[side].cpu = addCpu(sums[side].cpu, after, before);
