@@ -28,7 +28,7 @@ export async function listRefsOverHttp(
   auth: GitAuth | undefined,
   what: string,
   options: { signal?: AbortSignal | undefined; network?: GitNetworkLimits | undefined } = {},
-): Promise<Map<string, string> | undefined> {
+): Promise<RemoteRefs | undefined> {
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   if (parsed === undefined || auth === undefined || proxyEnv() !== undefined) return undefined;
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
@@ -66,7 +66,7 @@ export async function listRefsOverHttp(
       throw new Gh2ccError('internal', `${what}: stopped on request`, { retryable: false });
     throw fail(stalled.reason ?? networkDetail(err));
   }
-  let refs: Map<string, string> | undefined;
+  let refs: RemoteRefs | undefined;
   try {
     refs = parseAdvertisement(body);
   } catch (err) {
@@ -160,14 +160,24 @@ function networkDetail(err: unknown): string {
 }
 
 /**
+ * A remote's branches and tags (ref → object id), and the branch its HEAD names when the server said so: the
+ * `symref=HEAD:<ref>` capability of a v0 advertisement, which git servers send when HEAD is a branch that
+ * exists (it is how `git clone` knows what to check out). Undefined when not known.
+ */
+export class RemoteRefs extends Map<string, string> {
+  // Declared, not initialised: a listing without it stays equal to a plain Map of the same refs.
+  declare head?: string;
+}
+
+/**
  * Branches and tags of a v0 smart-HTTP advertisement: pkt-lines (4 hex digits of length, then the line),
  * `# service=git-upload-pack`, a flush, then `<sha> <ref>` lines, the first with capabilities after a NUL;
  * an empty repository advertises only `capabilities^{}`. Peeled `^{}` lines are dropped, as ls-remote's are
- * by the mirror. Undefined when the pkt-lines are cut short or malformed; throws on the server's `ERR` line,
- * as git stops there with "remote error".
+ * by the mirror; HEAD's `symref` capability becomes `head`. Undefined when the pkt-lines are cut short or
+ * malformed; throws on the server's `ERR` line, as git stops there with "remote error".
  */
-export function parseAdvertisement(body: Buffer): Map<string, string> | undefined {
-  const refs = new Map<string, string>();
+export function parseAdvertisement(body: Buffer): RemoteRefs | undefined {
+  const refs = new RemoteRefs();
   let at = 0;
   let flushes = 0;
   let serviceLine = false;
@@ -180,12 +190,13 @@ export function parseAdvertisement(body: Buffer): Map<string, string> | undefine
       at += 4;
       continue;
     }
-    const line =
-      body
-        .toString('utf8', at + 4, at + length)
-        .split('\0')[0]
-        ?.replace(/\n$/, '') ?? '';
+    const [line = '', capabilities] = body
+      .toString('utf8', at + 4, at + length)
+      .replace(/\n$/, '')
+      .split('\0');
     at += length;
+    const head = capabilities === undefined ? undefined : symrefOfHead(capabilities);
+    if (head !== undefined) refs.head = head;
     if (line.startsWith('ERR ')) throw new Error(`remote error: ${line.slice(4)}`);
     if (line.startsWith('# service=')) {
       serviceLine = true;
@@ -196,4 +207,12 @@ export function parseAdvertisement(body: Buffer): Map<string, string> | undefine
   }
   // The list ends with a flush (the service line has one of its own): without it, the body was cut short.
   return flushes >= (serviceLine ? 2 : 1) ? refs : undefined;
+}
+
+/** `refs/heads/main` of `… symref=HEAD:refs/heads/main …`; undefined when HEAD's is not among them. */
+function symrefOfHead(capabilities: string): string | undefined {
+  for (const word of capabilities.split(' ')) {
+    if (word.startsWith('symref=HEAD:refs/heads/')) return word.slice('symref=HEAD:'.length);
+  }
+  return undefined;
 }

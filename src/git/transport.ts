@@ -4,7 +4,7 @@ import { classifyGitError } from './classify-git-error.ts';
 import { gitAuthEnv, type GitAuth } from './git-auth.ts';
 import { gitNetworkEnv, withGitConfig, type GitNetworkLimits } from './git-env.ts';
 import { parseRefLines, runGit, type GitProgress } from './git-runner.ts';
-import { listRefsOverHttp } from './http-refs.ts';
+import { listRefsOverHttp, RemoteRefs } from './http-refs.ts';
 import type { MirrorStore } from './mirror-store.ts';
 import type { RefUpdateSpec } from '../core/push-plan.ts';
 
@@ -161,7 +161,7 @@ export async function listRemoteRefs(
     protocol?: 0 | 2;
     network?: GitNetworkLimits | undefined;
   } = {},
-): Promise<Map<string, string>> {
+): Promise<RemoteRefs> {
   if (options.protocol === 0) {
     const listed = await listRefsOverHttp(url, auth, what, options);
     if (listed !== undefined) return listed;
@@ -172,7 +172,8 @@ export async function listRemoteRefs(
     signal: options.signal,
     what,
   });
-  return parseRefLines(stdout);
+  // ls-remote names HEAD's branch only when HEAD itself is listed, which --heads --tags leaves out.
+  return new RemoteRefs(parseRefLines(stdout));
 }
 
 /**

@@ -6,6 +6,7 @@ import { Gh2ccError } from '../util/errors.ts';
 import type { SyncPhase, TransferProgress } from '../core/repo-result.ts';
 import { lockCacheEntry } from '../git/cache-lock.ts';
 import { MirrorStore, RECORD_PREFIX } from '../git/mirror-store.ts';
+import type { RemoteRefs } from '../git/http-refs.ts';
 import { listRemoteRefs } from '../git/transport.ts';
 import { withRetry } from '../util/retry.ts';
 import type { PushedRecord } from './pushed-record.ts';
@@ -24,8 +25,8 @@ export interface RepoSession {
   retry<T>(what: string, fn: () => Promise<T>): Promise<T>;
   /** The fetched branches and tags, with the record: one `for-each-ref` when the record is the cache's. */
   localAndRecord(): Promise<{ local: Map<string, string>; pushed: Map<string, string> }>;
-  /** CodeCommit's branches and tags, listed afresh. */
-  codecommitRefs(): Promise<Map<string, string>>;
+  /** CodeCommit's branches and tags, listed afresh (with its default branch, when its server names it). */
+  codecommitRefs(): Promise<RemoteRefs>;
   progress(phase: SyncPhase, done?: number, total?: number, objects?: TransferProgress): void;
   release(): Promise<void>;
 }

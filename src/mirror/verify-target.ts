@@ -14,6 +14,8 @@ export interface VerifyOutcome {
 /**
  * Step 5: CodeCommit's refs, listed afresh, compared with what was fetched from GitHub in this run (`gh2cc
  * verify` asks both sides again at any later time); the default branch set and the LFS check run alongside.
+ * The listing names CodeCommit's default branch when its git server advertises HEAD (`symref`); when that is
+ * GitHub's already, no API call is made.
  */
 export async function verifyTarget(
   s: RepoSession,
@@ -28,17 +30,22 @@ export async function verifyTarget(
   },
 ): Promise<VerifyOutcome> {
   const head = `refs/heads/${s.source.defaultBranch}`;
-  const [, usesLfs, codecommit] = await Promise.all([
-    local.has(head) && options.knownDefaultBranch !== s.source.defaultBranch
-      ? s.retry('set default branch', () =>
-          setDefaultBranch(s.deps.codecommit, s.target, s.source.defaultBranch, {
-            justCreated: options.targetIsNew,
-          }),
-        )
-      : Promise.resolve(false),
-    local.size > 0 ? s.store.usesLfs(head).catch(() => false) : Promise.resolve(false),
-    options.listed === undefined ? s.codecommitRefs() : Promise.resolve(new Map(options.listed)),
-  ]);
+  const tip = local.get(head);
+  const lfs = tip === undefined ? Promise.resolve(false) : s.store.usesLfs(tip).catch(() => false);
+  const listing = options.listed === undefined ? s.codecommitRefs() : undefined;
+  // Judged below; a failure is thrown there, or by the wait for the listing at the end.
+  listing?.catch(() => undefined);
+  if (local.has(head) && options.knownDefaultBranch !== s.source.defaultBranch) {
+    const advertised = listing === undefined ? undefined : (await listing).head;
+    if (advertised !== head) {
+      await s.retry('set default branch', () =>
+        setDefaultBranch(s.deps.codecommit, s.target, s.source.defaultBranch, {
+          justCreated: options.targetIsNew,
+        }),
+      );
+    }
+  }
+  const [usesLfs, codecommit] = await Promise.all([lfs, listing ?? Promise.resolve(new Map(options.listed))]);
   return { differences: compareRefs(local, codecommit, divergent), codecommit, usesLfs };
 }
 

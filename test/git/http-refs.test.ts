@@ -44,7 +44,9 @@ async function gitLsRemote(url: string, name: string): Promise<Map<string, strin
 
 async function inProcess(url: string, a: GitAuth): Promise<Map<string, string> | string | undefined> {
   try {
-    return await listRefsOverHttp(url, a, 'ls-remote');
+    const listed = await listRefsOverHttp(url, a, 'ls-remote');
+    // Compared with git's listing as a plain Map (its HEAD is checked on its own).
+    return listed === undefined ? undefined : new Map(listed);
   } catch (err) {
     return err instanceof Gh2ccError ? err.code : String(err);
   }
@@ -81,13 +83,16 @@ describe('the ref advertisement read in-process', () => {
       pkt(`${a} refs/pull/1/head\n`),
       '0000',
     ].join('');
-    expect([...(parseAdvertisement(Buffer.from(body)) ?? [])]).toEqual([
+    const parsed = parseAdvertisement(Buffer.from(body));
+    expect([...(parsed ?? [])]).toEqual([
       ['refs/heads/main', a],
       ['refs/heads/ü-branch', a],
       ['refs/tags/v1', b],
     ]);
+    expect(parsed?.head).toBe('refs/heads/main');
     const empty = `${pkt('# service=git-upload-pack\n')}0000${pkt(`${'0'.repeat(40)} capabilities^{}\0agent=x\n`)}0000`;
     expect(parseAdvertisement(Buffer.from(empty))?.size).toBe(0);
+    expect(parseAdvertisement(Buffer.from(empty))?.head).toBeUndefined();
     // The server's own error line stops the listing, as git stops with "remote error".
     expect(() => parseAdvertisement(Buffer.from(`${pkt('ERR access denied\n')}0000`))).toThrow(
       'remote error: access denied',
@@ -110,7 +115,14 @@ describe('the ref advertisement read in-process', () => {
     });
     const fromGit = await gitLsRemote(url, 'http-refs-full');
     expect(fromGit instanceof Map && fromGit.size).toBe(5);
-    expect(await inProcess(url, auth('http-refs-full'))).toEqual(fromGit);
+    const listed = await listRefsOverHttp(url, auth('http-refs-full'), 'ls-remote');
+    expect(new Map(listed)).toEqual(fromGit);
+    // CodeCommit's default branch (here the first branch pushed), as git's server advertises HEAD.
+    const symref = await runGit(source, ['ls-remote', '--symref', url, 'HEAD'], {
+      env: gitAuthEnv(auth('http-refs-full')),
+    });
+    expect(symref.stdout).toContain('ref: refs/heads/main\tHEAD');
+    expect(listed?.head).toBe('refs/heads/main');
 
     const emptyUrl = await createRepo('http-refs-empty');
     expect(await inProcess(emptyUrl, auth('http-refs-empty'))).toEqual(new Map());

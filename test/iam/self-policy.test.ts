@@ -16,6 +16,7 @@ import {
   type SelfPolicyContext,
   type SelfPolicyMode,
 } from '../../src/core/self-policy.ts';
+import { runGit } from '../../src/git/git-runner.ts';
 import { readRequestLog, type CodeCommitRequestRecord } from '../../src/sandbox/request-log.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { createLogger } from '../../src/util/logger.ts';
@@ -228,6 +229,8 @@ describe('gh2cc iam self-policy: a real migration needs nothing more than the mi
       { name: 'blank', commits: 0 },
     ]);
     await writeOwnerFile(sandbox.githubDir, 'acme', { tools: { description: 'Build tools' } });
+    // api's default branch on GitHub is not the one CodeCommit takes from the first push: gh2cc sets it.
+    await runGit(join(sandbox.githubDir, 'acme', 'api.git'), ['symbolic-ref', 'HEAD', 'refs/heads/topic-0']);
     // An empty repository someone made by hand: gh2cc adopts it (tags, description) instead of creating one.
     const client = codecommitClient(sandbox.info);
     const made = await client.send(new CreateRepositoryCommand({ repositoryName: 'acme-tools' }));

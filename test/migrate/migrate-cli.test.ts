@@ -1,7 +1,9 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CodeCommitClient, GetRepositoryCommand } from '@aws-sdk/client-codecommit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrationReport } from '../../src/migrate/report.ts';
+import { readRequestLog, requestLogPath } from '../../src/sandbox/request-log.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { lsRemote, tempDir } from '../helpers/git.ts';
@@ -199,6 +201,32 @@ describe('gh2cc migrate against the sandbox', () => {
     const clean = gh2cc(['drift', '--org', 'acme', '--include', 'tools'], env, work);
     expect(await clean.exited, clean.stderr()).toBe(0);
     expect(clean.stdout()).toMatch(/0 of 1 repositories drifted/);
+  });
+
+  it("sets CodeCommit's default branch to GitHub's, with no API call where CodeCommit's git server names it already", async () => {
+    await seedOrg(sandbox.githubDir, 'heads', [
+      { name: 'on-main', commits: 3, branches: 1 },
+      { name: 'on-topic', commits: 3, branches: 1 },
+    ]);
+    // GitHub's default branch is its HEAD's: topic-0 here, while CodeCommit takes main, the first branch pushed.
+    await runGit(join(sandbox.githubDir, 'heads', 'on-topic.git'), [
+      'symbolic-ref',
+      'HEAD',
+      'refs/heads/topic-0',
+    ]);
+    const run = gh2cc(['migrate', '--org', 'heads', '--log-file', join(work, 'heads.log')], env, work);
+    expect(await run.exited, run.stderr()).toBe(0);
+    const cc = sandbox.info.codecommit;
+    const client = new CodeCommitClient({ endpoint: cc.endpoint, region: cc.region, credentials: cc });
+    const defaultOf = async (name: string) =>
+      (await client.send(new GetRepositoryCommand({ repositoryName: name }))).repositoryMetadata
+        ?.defaultBranch;
+    expect(await defaultOf('on-main')).toBe('main');
+    expect(await defaultOf('on-topic')).toBe('topic-0');
+    const calls = (await readRequestLog(requestLogPath(sandbox.codecommitDir)))
+      .filter((r) => r.operation === 'UpdateDefaultBranch')
+      .map((r) => r.repositories.join());
+    expect(calls).toEqual(['on-topic']);
   });
 
   it('fails on a name collision before changing anything', async () => {
