@@ -54,7 +54,7 @@ describe('sandbox CodeCommit git endpoint', () => {
   it('accepts the password the AWS CLI credential helper computes, and pushes every ref', async () => {
     const url = await createRepo('aws-cli-helper');
     const push = await gitWithHelper(source, awsCliHelper, ['push', '--mirror', url], awsEnv);
-    expect(push.stderr).not.toContain('403');
+    expect(push.stderr).not.toMatch(/error: 403/);
     expect(push.code).toBe(0);
     const local = await lsRemote(source, source);
     const remote = await lsRemote(source, url, awsCliHelper, awsEnv);
@@ -73,7 +73,7 @@ describe('sandbox CodeCommit git endpoint', () => {
   it('accepts the output of `gh2cc git-credential get`', async () => {
     const url = await createRepo('gh2cc-helper');
     const push = await gitWithHelper(source, gh2ccHelper, ['push', url, 'main'], awsEnv);
-    expect(push.stderr).not.toContain('403');
+    expect(push.stderr).not.toMatch(/error: 403/);
     expect(push.code).toBe(0);
   });
 
@@ -86,7 +86,7 @@ describe('sandbox CodeCommit git endpoint', () => {
       ['push', url, 'main'],
     );
     expect(wrong.code).not.toBe(0);
-    expect(wrong.stderr).toContain('403');
+    expect(wrong.stderr).toContain('error: 403');
 
     const expired = codecommitGitCredential({
       ...cc,
@@ -100,7 +100,7 @@ describe('sandbox CodeCommit git endpoint', () => {
       'main',
     ]);
     expect(old.code).not.toBe(0);
-    expect(old.stderr).toContain('403');
+    expect(old.stderr).toContain('error: 403');
 
     const otherRepo = codecommitGitCredential({ ...cc, host, path: '/v1/repos/some-other-repo' });
     const misused = await gitWithHelper(source, staticHelper(otherRepo.username, otherRepo.password), [
@@ -108,7 +108,7 @@ describe('sandbox CodeCommit git endpoint', () => {
       url,
       'main',
     ]);
-    expect(misused.stderr).toContain('403');
+    expect(misused.stderr).toContain('error: 403');
 
     const fresh = codecommitGitCredential({ ...cc, host, path: '/v1/repos/auth-checks' });
     const ok = await gitWithHelper(source, staticHelper(fresh.username, fresh.password), [
