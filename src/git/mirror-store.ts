@@ -1,9 +1,11 @@
-import { readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { gitEnv } from './git-env.ts';
 import { parseRefLines, runGit } from './git-runner.ts';
-import { createBareRepo, readRefFiles } from './ref-files.ts';
+import { countCommits, PackObjects, rootAttributes } from './pack-objects.ts';
+import { createBareRepo, readRefFiles, writeRefFiles } from './ref-files.ts';
 
 /**
  * simple-git inspects the environment and refuses some variables; gitEnv() sets exactly these on purpose
@@ -25,6 +27,11 @@ function recordedName(recordRef: string): string {
   return `refs/${recordRef.slice(RECORD_PREFIX.length)}`;
 }
 
+/** Commits walked in this process at most before `git rev-list` counts instead (see PackObjects). */
+const WALK_LIMIT = 400;
+
+const LFS_FILTER = /filter=lfs/;
+
 /** A file in the entry whose mtime says when its objects were last checked with `git fsck`. */
 const CHECK_MARKER = 'gh2cc-checked';
 
@@ -39,11 +46,9 @@ export class MirrorStore {
     this.dir = dir;
   }
 
-  async exists(): Promise<boolean> {
-    return stat(join(this.dir, 'HEAD')).then(
-      () => true,
-      () => false,
-    );
+  exists(): Promise<boolean> {
+    // One small local file: the synchronous call costs microseconds (see readRefFiles).
+    return Promise.resolve(existsSync(join(this.dir, 'HEAD')));
   }
 
   async ensure(): Promise<void> {
@@ -55,13 +60,18 @@ export class MirrorStore {
       '[core]\n\tlogAllRefUpdates = false\n[gc]\n\tauto = 0\n[fetch]\n\tunpackLimit = 1\n',
     );
     // A new entry is as checked as it gets: everything in it is about to come from the source.
-    await writeFile(join(this.dir, CHECK_MARKER), new Date().toISOString());
+    writeFileSync(join(this.dir, CHECK_MARKER), new Date().toISOString());
   }
 
   /** Marks the entry as just used: the cache's size cap evicts the least recently used entries first. */
-  async touch(): Promise<void> {
+  touch(): Promise<void> {
     const now = new Date();
-    await utimes(join(this.dir, 'HEAD'), now, now).catch(() => undefined);
+    try {
+      utimesSync(join(this.dir, 'HEAD'), now, now);
+    } catch {
+      // Gone meanwhile (evicted): nothing to mark.
+    }
+    return Promise.resolve();
   }
 
   /**
@@ -104,15 +114,18 @@ export class MirrorStore {
 
   /** Records values now on CodeCommit (undefined: the ref is gone there). */
   async recordPushed(values: ReadonlyMap<string, string | undefined>): Promise<void> {
-    const lines = [...values].map(([ref, sha]) => {
-      const name = `${RECORD_PREFIX}${ref.slice('refs/'.length)}`;
-      return sha === undefined ? `delete ${name}` : `update ${name} ${sha}`;
+    if (values.size === 0) return;
+    const updates = new Map(
+      [...values].map(([ref, sha]) => [`${RECORD_PREFIX}${ref.slice('refs/'.length)}`, sha] as const),
+    );
+    if (await writeRefFiles(this.dir, updates)) return;
+    const lines = [...updates].map(([name, sha]) =>
+      sha === undefined ? `delete ${name}` : `update ${name} ${sha}`,
+    );
+    await runGit(this.dir, ['update-ref', '--stdin'], {
+      input: `${lines.join('\n')}\n`,
+      what: 'record pushed refs',
     });
-    if (lines.length > 0)
-      await runGit(this.dir, ['update-ref', '--stdin'], {
-        input: `${lines.join('\n')}\n`,
-        what: 'record pushed refs',
-      });
   }
 
   /**
@@ -184,6 +197,10 @@ export class MirrorStore {
 
   /** How many commits are reachable from `tips` but not from `exclude`. */
   async countNewCommits(tips: readonly string[], exclude: readonly string[]): Promise<number> {
+    const objects = await this.smallObjects();
+    const counted =
+      objects === undefined ? undefined : inProcess(() => countCommits(objects, tips, exclude, WALK_LIMIT));
+    if (counted !== undefined) return counted;
     const input = [...tips, ...exclude.map((e) => `^${e}`)].join('\n');
     const { stdout } = await runGit(this.dir, ['rev-list', '--count', '--stdin'], {
       input: `${input}\n`,
@@ -192,10 +209,23 @@ export class MirrorStore {
     return Number(stdout.trim());
   }
 
-  /** True when `.gitattributes` at `ref` routes files through Git LFS. */
-  async usesLfs(ref: string): Promise<boolean> {
-    const r = await runGit(this.dir, ['cat-file', '-p', `${ref}:.gitattributes`], { check: false });
-    return r.code === 0 && /filter=lfs/.test(r.stdout);
+  /** True when `.gitattributes` at the top of commit `tip` routes files through Git LFS. */
+  async usesLfs(tip: string): Promise<boolean> {
+    const objects = await this.smallObjects();
+    const text = objects === undefined ? undefined : inProcess(() => rootAttributes(objects, tip));
+    if (text !== undefined) return LFS_FILTER.test(text);
+    const r = await runGit(this.dir, ['cat-file', '-p', `${tip}:.gitattributes`], { check: false });
+    return r.code === 0 && LFS_FILTER.test(r.stdout);
+  }
+
+  /**
+   * The store's objects read in this process (see PackObjects), when the entry is small and plain enough;
+   * undefined sends the caller to git. Opened afresh each time: a fetch may have added a pack since.
+   */
+  private async smallObjects(): Promise<PackObjects | undefined> {
+    if (['shallow', 'info/grafts', 'refs/replace'].some((p) => existsSync(join(this.dir, p))))
+      return undefined;
+    return PackObjects.open(this.dir);
   }
 
   /** Removes the entry and creates it empty: its next fetch brings everything again. */
@@ -251,19 +281,33 @@ export class MirrorStore {
   }
 }
 
+/** What reading the objects in this process answers; undefined (ask git) when it fails. */
+function inProcess<T>(read: () => T | undefined): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Bytes of a bare repository's packs. */
-export async function packBytes(repoDir: string): Promise<number> {
+export function packBytes(repoDir: string): Promise<number> {
+  // A folder listing and a stat per pack, local: the synchronous calls (see readRefFiles).
   const packDir = join(repoDir, 'objects', 'pack');
-  const names = await readdir(packDir).catch(() => [] as string[]);
-  const sizes = await Promise.all(
-    names
-      .filter((n) => n.endsWith('.pack'))
-      .map((n) =>
-        stat(join(packDir, n)).then(
-          (s) => s.size,
-          () => 0,
-        ),
-      ),
-  );
-  return sizes.reduce((a, b) => a + b, 0);
+  let names: string[];
+  try {
+    names = readdirSync(packDir);
+  } catch {
+    return Promise.resolve(0);
+  }
+  let bytes = 0;
+  for (const n of names) {
+    if (!n.endsWith('.pack')) continue;
+    try {
+      bytes += statSync(join(packDir, n)).size;
+    } catch {
+      // Removed meanwhile (a repack): not there to count.
+    }
+  }
+  return Promise.resolve(bytes);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRepo, tempDir } from '../../test/helpers/git.ts';
 import { parseRefLines, runGit } from './git-runner.ts';
-import { createBareRepo, readRefFiles } from './ref-files.ts';
+import { createBareRepo, readRefFiles, writeRefFiles } from './ref-files.ts';
 
 const PREFIXES = ['refs/heads/', 'refs/tags/', 'refs/gh2cc/pushed/'];
 
@@ -101,5 +101,50 @@ describe('a ref file that cannot be read', () => {
     // A packed-refs that cannot be opened (a symbolic link to itself: ELOOP, whoever runs the test).
     await symlink('packed-refs', join(dir, 'packed-refs'));
     await expect(readRefFiles(dir, PREFIXES)).rejects.toThrow(/ELOOP/);
+  });
+});
+
+describe('refs written as files', () => {
+  it('are what git then lists: new, moved and deleted refs, nested and non-ASCII names, no lock left', async () => {
+    const dir = await makeRepo(3, (s, tips) => s.ref('refs/gh2cc/pushed/heads/old', tips[0] ?? 1));
+    const before = await forEachRef(dir);
+    const [a = '', b = ''] = [...before.values()];
+    const written = await writeRefFiles(
+      dir,
+      new Map([
+        ['refs/gh2cc/pushed/heads/main', a],
+        ['refs/gh2cc/pushed/heads/feature/ü/deep', b],
+        ['refs/gh2cc/pushed/tags/v1', b],
+        ['refs/gh2cc/pushed/heads/old', undefined],
+      ]),
+    );
+    expect(written).toBe(true);
+    const after = await forEachRef(dir);
+    expect([...after].filter(([ref]) => ref.startsWith('refs/gh2cc/'))).toEqual([
+      ['refs/gh2cc/pushed/heads/feature/ü/deep', b],
+      ['refs/gh2cc/pushed/heads/main', a],
+      ['refs/gh2cc/pushed/tags/v1', b],
+    ]);
+    expect(await writeRefFiles(dir, new Map([['refs/gh2cc/pushed/heads/main', b]]))).toBe(true);
+    expect((await forEachRef(dir)).get('refs/gh2cc/pushed/heads/main')).toBe(b);
+    expect(
+      (await readdir(join(dir, 'refs', 'gh2cc', 'pushed', 'heads'))).some((n) => n.endsWith('.lock')),
+    ).toBe(false);
+    expect((await runGit(dir, ['fsck', '--no-progress'])).code).toBe(0);
+  });
+
+  it('are left to git where files cannot do it: a packed ref to delete, a folder clash, a lock in the way', async () => {
+    const dir = await makeRepo(2, (s, tips) => s.ref('refs/gh2cc/pushed/heads/packed', tips[0] ?? 1));
+    const sha = (await forEachRef(dir)).get('refs/heads/main') ?? '';
+    await runGit(dir, ['pack-refs', '--all']);
+    expect(await writeRefFiles(dir, new Map([['refs/gh2cc/pushed/heads/packed', undefined]]))).toBe(false);
+    expect((await forEachRef(dir)).has('refs/gh2cc/pushed/heads/packed')).toBe(true);
+    // `a` is a ref, so `a/b` cannot be one (git refuses it too).
+    expect(await writeRefFiles(dir, new Map([['refs/gh2cc/pushed/heads/a', sha]]))).toBe(true);
+    expect(await writeRefFiles(dir, new Map([['refs/gh2cc/pushed/heads/a/b', sha]]))).toBe(false);
+    await writeFile(join(dir, 'refs', 'gh2cc', 'pushed', 'heads', 'c.lock'), '');
+    expect(await writeRefFiles(dir, new Map([['refs/gh2cc/pushed/heads/c', sha]]))).toBe(false);
+    expect(await readdir(join(dir, 'refs', 'gh2cc', 'pushed', 'heads'))).toContain('c.lock');
+    expect((await forEachRef(dir)).has('refs/gh2cc/pushed/heads/c')).toBe(false);
   });
 });
