@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 
@@ -51,7 +51,8 @@ export class PackObjects {
     const config = readFileSync(join(gitDir, 'config'), 'utf8');
     if (/^\s*objectformat\s*=/im.test(config)) return undefined;
     const dir = join(gitDir, 'objects', 'pack');
-    const names = readdirSync(dir).filter((n) => n.endsWith('.idx'));
+    // No pack folder yet (git makes it with the first pack): loose objects only.
+    const names = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.idx')) : [];
     const packFile = (idx: string): string => join(dir, idx.replace(/\.idx$/, '.pack'));
     if (names.reduce((sum, n) => sum + statSync(packFile(n)).size, 0) > MAX_PACK_BYTES) return undefined;
     const packs: Pack[] = [];

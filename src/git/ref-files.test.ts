@@ -88,7 +88,7 @@ describe('one ref read from the files', () => {
 describe('what a crash while creating one left behind', () => {
   it("is removed by the next attempt, and another repository's folder of a similar name is not", async () => {
     const parent = await tempDir();
-    await mkdir(join(parent, 'repo.git.init-123-456', 'objects'), { recursive: true });
+    await mkdir(join(parent, 'repo.git.init', 'objects'), { recursive: true });
     await mkdir(join(parent, 'repo.git.init-7.git', 'objects'), { recursive: true });
     await createBareRepo(join(parent, 'repo.git'), '');
     expect((await readdir(parent)).sort()).toEqual(['repo.git', 'repo.git.init-7.git']);

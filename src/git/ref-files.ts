@@ -10,7 +10,7 @@ import {
   type Dirent,
 } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
@@ -165,25 +165,22 @@ export async function writeHead(gitDir: string, ref: string): Promise<void> {
 }
 
 /**
- * Creates an empty bare repository at `dir` with these config lines: the files `git init --bare` writes that
- * git needs (HEAD, config, objects/, refs/), without the sample hooks, and without a git process. Written in a
- * folder beside it and renamed into place, so a crash leaves no half-made repository at `dir`.
+ * Creates an empty bare repository at `dir` with these config lines: only what git needs to recognise one
+ * (HEAD, config, objects/, refs/; git makes the folders below them as it writes), without the sample hooks, and
+ * without a git process. Written in a folder beside it (`<dir>.init`) and renamed into place, so a crash leaves
+ * no half-made repository at `dir`. The caller holds the entry's lock: no other attempt runs at the same time,
+ * so what is at `<dir>.init` is a crashed attempt's, and is removed. (Such a folder never ends in `.git`, which
+ * every repository folder here does.) Every folder made costs a journal write: a new cache entry makes three.
  */
 export function createBareRepo(dir: string, config: string): Promise<void> {
   return settled(() => {
-    const parent = dirname(dir);
-    mkdirSync(parent, { recursive: true });
-    // What a crash in an earlier attempt left beside it (the entry is locked: no other attempt is running). Such a
-    // folder never ends in `.git`, which every repository folder here does (`foo.git.init-1.git` is another's).
-    const prefix = `${basename(dir)}.init-`;
-    for (const name of readdirSync(parent)) {
-      if (name.startsWith(prefix) && !name.endsWith('.git'))
-        rmSync(join(parent, name), { recursive: true, force: true });
-    }
-    const tmp = `${dir}.init-${process.pid}-${Date.now()}`;
+    mkdirSync(dirname(dir), { recursive: true });
+    const tmp = `${dir}.init`;
+    rmSync(tmp, { recursive: true, force: true });
     try {
-      for (const sub of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'info'])
-        mkdirSync(join(tmp, sub), { recursive: true });
+      mkdirSync(tmp);
+      mkdirSync(join(tmp, 'objects'));
+      mkdirSync(join(tmp, 'refs'));
       writeFileSync(
         join(tmp, 'config'),
         `[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n${config}`,
