@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { Gh2ccError, errorMessage } from '../util/errors.ts';
 import { proxyEnv } from '../util/proxy-env.ts';
@@ -88,7 +93,9 @@ function get(
   return new Promise((resolve, reject) => {
     const req = request(target, {
       method: 'GET',
-      agent: false,
+      // One connection per host kept open between listings, as git keeps its connection for a fetch's requests:
+      // a mirror lists CodeCommit twice per repository, all on the same host.
+      agent: secure ? httpsAgent : httpAgent,
       headers: {
         authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`,
         'user-agent': 'git/2 (gh2cc)',
@@ -123,9 +130,21 @@ function watchSpeed(req: ClientRequest, limits: GitNetworkLimits, stalled: { rea
     bytes = 0;
   }, seconds * 1000);
   timer.unref();
-  req.once('socket', (socket) => socket.on('data', (chunk: Buffer) => (bytes += chunk.length)));
+  // The connection may be reused afterwards (keep-alive): its counter goes with this request.
+  const count = (chunk: Buffer): void => {
+    bytes += chunk.length;
+  };
+  req.once('socket', (socket) => {
+    socket.on('data', count);
+    req.once('close', () => socket.off('data', count));
+  });
   req.once('close', () => clearInterval(timer));
 }
+
+// An idle connection is dropped after 4 s, before a server's usual 5 s: one closed by the server just as it was
+// reused would fail the listing.
+const httpAgent = new HttpAgent({ keepAlive: true, timeout: 4000 });
+const httpsAgent = new HttpsAgent({ keepAlive: true, timeout: 4000 });
 
 const CERTIFICATE_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT/;
 
