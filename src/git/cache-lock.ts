@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Gh2ccError } from '../util/errors.ts';
@@ -18,27 +18,33 @@ function isAlive(pid: number): boolean {
  * once. A lock whose process is gone is taken over. Returns the release function, or throws a conflict
  * naming the holder. (Across hosts, the queue's Redis lock does this job.)
  */
-export async function lockCacheEntry(storeDir: string): Promise<() => Promise<void>> {
+export function lockCacheEntry(storeDir: string): Promise<() => Promise<void>> {
+  // Small local files: the synchronous calls cost microseconds where the promise API's thread-pool round trips
+  // cost more (see readRefFiles); two per repository sync.
+  return new Promise((resolve) => resolve(lockNow(storeDir)));
+}
+
+function lockNow(storeDir: string): () => Promise<void> {
   const path = join(
     dirname(dirname(storeDir)),
     '.locks',
     basename(dirname(storeDir)),
     `${basename(storeDir)}.lock`,
   );
-  await mkdir(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true });
   const mine = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
-      await writeFile(path, mine, { flag: 'wx' });
-      return async () => {
-        await rm(path, { force: true });
-      };
+      writeFileSync(path, mine, { flag: 'wx' });
+      return () => new Promise((resolve) => resolve(rmSync(path, { force: true })));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder: { pid?: number; host?: string } = await readFile(path, 'utf8').then(
-        (t) => JSON.parse(t) as { pid?: number; host?: string },
-        () => ({}),
-      );
+      let holder: { pid?: number; host?: string } = {};
+      try {
+        holder = JSON.parse(readFileSync(path, 'utf8')) as { pid?: number; host?: string };
+      } catch {
+        // Gone meanwhile, or half written by a crash: taken over below.
+      }
       if (holder.host === hostname() && holder.pid !== undefined && isAlive(holder.pid)) {
         throw new Gh2ccError(
           'conflict',
@@ -49,7 +55,7 @@ export async function lockCacheEntry(storeDir: string): Promise<() => Promise<vo
           },
         );
       }
-      await rm(path, { force: true });
+      rmSync(path, { force: true });
     }
   }
   throw new Gh2ccError('busy', 'could not take the repository lock');

@@ -41,6 +41,7 @@ const CHECK_MARKER = 'gh2cc-checked';
  */
 export class MirrorStore {
   readonly dir: string;
+  private objects: { key: string; opened: Promise<PackObjects | undefined> } | undefined;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -220,12 +221,17 @@ export class MirrorStore {
 
   /**
    * The store's objects read in this process (see PackObjects), when the entry is small and plain enough;
-   * undefined sends the caller to git. Opened afresh each time: a fetch may have added a pack since.
+   * undefined sends the caller to git. Opened again when the packs have changed (a fetch added one): the plan
+   * and the verification of one sync share one reading. (An object added otherwise is only missed, and a
+   * missing object sends the caller to git, so a stale reading is never a wrong answer.)
    */
   private async smallObjects(): Promise<PackObjects | undefined> {
     if (['shallow', 'info/grafts', 'refs/replace'].some((p) => existsSync(join(this.dir, p))))
       return undefined;
-    return PackObjects.open(this.dir);
+    const packs = join(this.dir, 'objects', 'pack');
+    const key = existsSync(packs) ? readdirSync(packs).sort().join('\n') : '';
+    if (this.objects?.key !== key) this.objects = { key, opened: PackObjects.open(this.dir) };
+    return this.objects.opened;
   }
 
   /** Removes the entry and creates it empty: its next fetch brings everything again. */
