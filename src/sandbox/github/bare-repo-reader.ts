@@ -1,5 +1,4 @@
-import type { Dirent, Stats } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { runGit } from '../../git/git-runner.ts';
 
@@ -53,7 +52,12 @@ function lines(text: string): string[] {
  * not cost 100 git processes; only the reftable placeholder (`refs/heads/.invalid`) needs git to resolve.
  */
 export async function readHeadBranch(gitDir: string): Promise<string | null> {
-  const text = await readFile(join(gitDir, 'HEAD'), 'utf8').catch(() => '');
+  let text = '';
+  try {
+    text = readFileSync(join(gitDir, 'HEAD'), 'utf8');
+  } catch {
+    // No HEAD: git says what it is below.
+  }
   const m = /^ref: refs\/heads\/(.+)\n?$/.exec(text);
   if (m?.[1] !== undefined && m[1] !== '.invalid') return m[1];
   if (m === null && text !== '') return null;
@@ -129,46 +133,55 @@ export async function readCommit(gitDir: string, sha: string): Promise<CommitInf
   return { sha, tree, parents, author, committer, message };
 }
 
-async function fileSizes(dir: string, accept: (name: string) => boolean): Promise<number> {
-  const entries: Dirent[] = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const sizes = await Promise.all(
-    entries
-      .filter((e) => e.isFile() && accept(e.name))
-      .map(async (e) => (await statOrNull(join(dir, e.name)))?.size ?? 0),
-  );
-  return sizes.reduce((a, b) => a + b, 0);
+// The folders and files below are small and local, and a listing reads them for every repository on a page:
+// synchronous calls cost microseconds each, where the promise API's thread-pool round trips cost more than the
+// reading (3 ms of CPU per repository listed, before).
+
+function entriesOf(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+function fileSizes(dir: string, accept: (name: string) => boolean): number {
+  let sum = 0;
+  for (const e of entriesOf(dir))
+    if (e.isFile() && accept(e.name)) sum += statOrNull(join(dir, e.name))?.size ?? 0;
+  return sum;
 }
 
 /**
  * Size on disk in KiB, GitHub's unit for `size`: loose objects plus packs, what `git count-objects -v` sums
  * as `size` + `size-pack`. Summed from the object folders directly for the same reason as readHeadBranch.
  */
-export async function readSizeKib(gitDir: string): Promise<number> {
+export function readSizeKib(gitDir: string): Promise<number> {
   const objects = join(gitDir, 'objects');
-  const entries: Dirent[] = await readdir(objects, { withFileTypes: true }).catch(() => []);
-  const parts = await Promise.all([
-    fileSizes(join(objects, 'pack'), (name) => /\.(pack|idx|rev|bitmap)$/.test(name)),
-    ...entries
-      .filter((e) => e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name))
-      .map((e) => fileSizes(join(objects, e.name), () => true)),
-  ]);
-  return Math.ceil(parts.reduce((a, b) => a + b, 0) / 1024);
+  let bytes = fileSizes(join(objects, 'pack'), (name) => /\.(pack|idx|rev|bitmap)$/.test(name));
+  for (const e of entriesOf(objects)) {
+    if (e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name))
+      bytes += fileSizes(join(objects, e.name), () => true);
+  }
+  return Promise.resolve(Math.ceil(bytes / 1024));
 }
 
-async function statOrNull(path: string): Promise<Stats | null> {
-  return stat(path).catch(() => null);
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
 }
 
-async function newestUnder(dir: string, depth: number): Promise<number> {
-  const self = await statOrNull(dir);
+function newestUnder(dir: string, depth: number): number {
+  const self = statOrNull(dir);
   if (self === null) return 0;
   let newest = self.mtimeMs;
   if (depth === 0) return newest;
-  const entries: Dirent[] = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const children = await Promise.all(
-    entries.map((e) => (e.isDirectory() ? newestUnder(join(dir, e.name), depth - 1) : Promise.resolve(0))),
-  );
-  for (const t of children) newest = Math.max(newest, t);
+  for (const e of entriesOf(dir)) {
+    if (e.isDirectory()) newest = Math.max(newest, newestUnder(join(dir, e.name), depth - 1));
+  }
   return newest;
 }
 
@@ -178,18 +191,16 @@ async function newestUnder(dir: string, depth: number): Promise<number> {
  * `refs/` (or rewrites `packed-refs`, or a table under `reftable/`), which bumps that folder's mtime, so
  * folder mtimes are enough; loose ref files need not be opened.
  */
-export async function readLastRefChange(gitDir: string): Promise<Date> {
-  const [refs, packed, reftable] = await Promise.all([
-    newestUnder(join(gitDir, 'refs'), 16),
-    statOrNull(join(gitDir, 'packed-refs')),
-    statOrNull(join(gitDir, 'reftable')),
-  ]);
-  return new Date(Math.max(refs, packed?.mtimeMs ?? 0, reftable?.mtimeMs ?? 0));
+export function readLastRefChange(gitDir: string): Promise<Date> {
+  const refs = newestUnder(join(gitDir, 'refs'), 16);
+  const packed = statOrNull(join(gitDir, 'packed-refs'));
+  const reftable = statOrNull(join(gitDir, 'reftable'));
+  return Promise.resolve(new Date(Math.max(refs, packed?.mtimeMs ?? 0, reftable?.mtimeMs ?? 0)));
 }
 
 /** When the bare folder was created (or, where the filesystem does not record that, last changed). */
-export async function readCreatedAt(gitDir: string): Promise<Date> {
-  const s = await statOrNull(gitDir);
-  if (s === null) return new Date(0);
-  return s.birthtimeMs > 0 ? s.birthtime : s.mtime;
+export function readCreatedAt(gitDir: string): Promise<Date> {
+  const s = statOrNull(gitDir);
+  if (s === null) return Promise.resolve(new Date(0));
+  return Promise.resolve(s.birthtimeMs > 0 ? s.birthtime : s.mtime);
 }
