@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Gh2ccError } from '../util/errors.ts';
+import { settled } from '../util/settled.ts';
 
 function isAlive(pid: number): boolean {
   try {
@@ -21,7 +22,7 @@ function isAlive(pid: number): boolean {
 export function lockCacheEntry(storeDir: string): Promise<() => Promise<void>> {
   // Small local files: the synchronous calls cost microseconds where the promise API's thread-pool round trips
   // cost more (see readRefFiles); two per repository sync.
-  return new Promise((resolve) => resolve(lockNow(storeDir)));
+  return settled(() => lockNow(storeDir));
 }
 
 function lockNow(storeDir: string): () => Promise<void> {
@@ -36,7 +37,7 @@ function lockNow(storeDir: string): () => Promise<void> {
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       writeFileSync(path, mine, { flag: 'wx' });
-      return () => new Promise((resolve) => resolve(rmSync(path, { force: true })));
+      return () => settled(() => rmSync(path, { force: true }));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       let holder: { pid?: number; host?: string } = {};

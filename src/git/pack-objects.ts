@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
+import { settled } from '../util/settled.ts';
 
 /** Past this many bytes of packs, reading them whole costs more than one git process: git is asked instead. */
 export const MAX_PACK_BYTES = 2 * 1024 * 1024;
@@ -41,10 +42,7 @@ export class PackObjects {
 
   /** Small local files, read with the synchronous calls (see readRefFiles for why); never throws. */
   static open(gitDir: string): Promise<PackObjects | undefined> {
-    return new Promise((resolve) => resolve(PackObjects.load(gitDir))).then(
-      (objects) => objects as PackObjects | undefined,
-      () => undefined,
-    );
+    return settled(() => PackObjects.load(gitDir)).catch(() => undefined);
   }
 
   private static load(gitDir: string): PackObjects | undefined {

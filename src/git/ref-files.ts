@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { settled } from '../util/settled.ts';
 
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
@@ -32,11 +33,6 @@ export function readRefFiles(
   prefixes: readonly string[],
 ): Promise<Map<string, string> | undefined> {
   return settled(() => refsFromFiles(gitDir, prefixes));
-}
-
-/** `fn`'s answer as a promise; what it throws, as a rejection. */
-function settled<T>(fn: () => T): Promise<T> {
-  return new Promise((resolve) => resolve(fn()));
 }
 
 function refsFromFiles(gitDir: string, prefixes: readonly string[]): Map<string, string> | undefined {
